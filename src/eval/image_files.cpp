@@ -1,0 +1,124 @@
+#include "image_files.h"
+
+#include <memory>
+#include <system_error>
+
+#include <fmt/format.h>
+#include <stb/stb_image.h>
+
+#include "mtl/error.h"
+
+namespace mtl::eval::detail {
+
+namespace {
+
+struct StbFree {
+  void operator()(void* pixels) const { stbi_image_free(pixels); }
+};
+
+std::string failure_reason() {
+  const char* reason = stbi_failure_reason();
+  return reason != nullptr ? reason : "unknown reason";
+}
+
+[[noreturn]] void throw_data_error(const std::filesystem::path& path, const std::string& role,
+                                   const std::string& problem) {
+  throw Error(ErrorCode::kInvalidData, fmt::format("{}: {} {}", path.string(), role, problem));
+}
+
+void check_single_channel(const std::filesystem::path& path, const std::string& role,
+                          const ImageHeader& header, bool sixteen_bit) {
+  const char* expected = sixteen_bit ? "16-bit" : "8-bit";
+  if (header.channels != 1 || header.sixteen_bit != sixteen_bit) {
+    throw_data_error(path, role,
+                     fmt::format("is a {}-bit image with {} channel(s), expected a {} "
+                                 "single-channel PNG",
+                                 header.sixteen_bit ? 16 : 8, header.channels, expected));
+  }
+}
+
+void check_size(const std::filesystem::path& path, const std::string& role,
+                const ImageHeader& header, int width, int height) {
+  if (header.width != width || header.height != height) {
+    throw_data_error(path, role,
+                     fmt::format("is {}x{} pixels, but the index says width {} and height {}",
+                                 header.width, header.height, width, height));
+  }
+}
+
+}  // namespace
+
+ImageHeader read_image_header(const std::filesystem::path& path, const std::string& role) {
+  std::error_code error;
+  if (!std::filesystem::is_regular_file(path, error)) {
+    throw Error(ErrorCode::kNotFound,
+                fmt::format("{}: {} does not exist or is not a file; check the path in the index",
+                            path.string(), role));
+  }
+
+  ImageHeader header;
+  std::string name = path.string();
+  if (stbi_info(name.c_str(), &header.width, &header.height, &header.channels) == 0) {
+    throw_data_error(path, role,
+                     fmt::format("cannot be read as an image ({}), expected a PNG or JPEG file",
+                                 failure_reason()));
+  }
+  header.sixteen_bit = stbi_is_16_bit(name.c_str()) != 0;
+  return header;
+}
+
+void check_image_size(const std::filesystem::path& path, const std::string& role, int width,
+                      int height) {
+  ImageHeader header = read_image_header(path, role);
+  check_size(path, role, header, width, height);
+}
+
+std::vector<std::uint8_t> decode_gray8(const std::filesystem::path& path, const std::string& role,
+                                       int width, int height) {
+  ImageHeader header = read_image_header(path, role);
+  check_single_channel(path, role, header, false);
+  check_size(path, role, header, width, height);
+
+  int decoded_width = 0;
+  int decoded_height = 0;
+  int channels = 0;
+  std::unique_ptr<stbi_uc, StbFree> pixels(
+      stbi_load(path.string().c_str(), &decoded_width, &decoded_height, &channels, 1));
+  if (!pixels) {
+    throw_data_error(path, role,
+                     fmt::format("cannot be decoded ({}); the file may be truncated",
+                                 failure_reason()));
+  }
+  if (decoded_width != width || decoded_height != height) {
+    throw_data_error(path, role, "changed while it was being read; run the evaluation again");
+  }
+
+  std::size_t count = static_cast<std::size_t>(width) * static_cast<std::size_t>(height);
+  return std::vector<std::uint8_t>(pixels.get(), pixels.get() + count);
+}
+
+std::vector<std::uint16_t> decode_gray16(const std::filesystem::path& path,
+                                         const std::string& role, int width, int height) {
+  ImageHeader header = read_image_header(path, role);
+  check_single_channel(path, role, header, true);
+  check_size(path, role, header, width, height);
+
+  int decoded_width = 0;
+  int decoded_height = 0;
+  int channels = 0;
+  std::unique_ptr<stbi_us, StbFree> pixels(
+      stbi_load_16(path.string().c_str(), &decoded_width, &decoded_height, &channels, 1));
+  if (!pixels) {
+    throw_data_error(path, role,
+                     fmt::format("cannot be decoded ({}); the file may be truncated",
+                                 failure_reason()));
+  }
+  if (decoded_width != width || decoded_height != height) {
+    throw_data_error(path, role, "changed while it was being read; run the evaluation again");
+  }
+
+  std::size_t count = static_cast<std::size_t>(width) * static_cast<std::size_t>(height);
+  return std::vector<std::uint16_t>(pixels.get(), pixels.get() + count);
+}
+
+}  // namespace mtl::eval::detail

@@ -11,25 +11,12 @@
 
 #include "image_files.h"
 #include "index_parser.h"
+#include "text_file.h"
 #include "mtl/error.h"
 
 namespace mtl::eval {
 
 namespace {
-
-std::string read_text_file(const std::filesystem::path& path) {
-  std::ifstream stream(path, std::ios::binary);
-  if (!stream) {
-    throw Error(ErrorCode::kIo,
-                fmt::format("{}: cannot open the file; check its permissions", path.string()));
-  }
-
-  std::string text((std::istreambuf_iterator<char>(stream)), std::istreambuf_iterator<char>());
-  if (stream.bad()) {
-    throw Error(ErrorCode::kIo, fmt::format("{}: reading the file failed", path.string()));
-  }
-  return text;
-}
 
 std::string image_role(const EvalImage& image) {
   return fmt::format("image file of image id {}", image.id);
@@ -86,15 +73,8 @@ EvalDataset EvalDataset::load(const std::filesystem::path& folder) {
                             folder.string()));
   }
   std::filesystem::path index_path = folder / kIndexFileName;
-  if (!std::filesystem::is_regular_file(index_path, error)) {
-    throw Error(ErrorCode::kNotFound,
-                fmt::format("{}: the index of the evaluation set does not exist; see "
-                            "docs/eval-format.md for the layout",
-                            index_path.string()));
-  }
-
-  detail::ParsedIndex index =
-      detail::parse_index(read_text_file(index_path), index_path.string(), folder);
+  std::string text = detail::read_text_file(index_path, "index of the evaluation set");
+  detail::ParsedIndex index = detail::parse_index(text, index_path.string(), folder);
 
   // The index is consistent; now open every file that it refers to.
   std::array<bool, 256> allowed = allowed_label_values(index.categories, index.ignore_label);

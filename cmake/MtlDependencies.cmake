@@ -6,6 +6,7 @@ find_package(nlohmann_json 3 REQUIRED)
 find_package(Eigen3 REQUIRED NO_MODULE)
 find_package(CLI11 REQUIRED)
 find_package(doctest REQUIRED)
+find_package(ZLIB REQUIRED)
 
 # xxHash and stb ship no CMake package in Debian; wrap them in small imported targets.
 find_path(MTL_XXHASH_INCLUDE_DIR xxhash.h REQUIRED)

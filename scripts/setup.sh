@@ -6,7 +6,7 @@ set -euo pipefail
 packages=(
   build-essential cmake ninja-build ccache pkg-config git
   libtorch-dev libopenblas0-openmp
-  libeigen3-dev libfmt-dev doctest-dev nlohmann-json3-dev libxxhash-dev libstb-dev libcli11-dev
+  libeigen3-dev libfmt-dev doctest-dev nlohmann-json3-dev libxxhash-dev libstb-dev libcli11-dev zlib1g-dev
   libbenchmark-dev
   python3-torch python3-torchvision python3-numpy python3-skimage python3-sklearn
   dataset-fashion-mnist

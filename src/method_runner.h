@@ -1,0 +1,19 @@
+// Calls of the backbone and head methods, with LibTorch errors translated. Callers set the
+// grad-mode guard, because verification at load needs version counters and requests do not.
+#pragma once
+
+#include <ATen/core/Tensor.h>
+
+#include "model_state.h"
+#include "mtl/features.h"
+#include "mtl/run_result.h"
+
+namespace mtl::detail {
+
+/// Runs the backbone on a checked input. Throws: mtl::Error (kInference) naming the model.
+Features run_backbone(const ModelState& state, const at::Tensor& input);
+
+/// Runs head `index` on `features`. Throws: mtl::Error (kInference) naming the task and method.
+TensorMap run_head(const ModelState& state, int index, const Features& features);
+
+}  // namespace mtl::detail

@@ -28,12 +28,12 @@ std::string failure_reason() {
 
 void check_single_channel(const std::filesystem::path& path, const std::string& role,
                           const ImageHeader& header, bool sixteen_bit) {
-  const char* expected = sixteen_bit ? "16-bit" : "8-bit";
   if (header.channels != 1 || header.sixteen_bit != sixteen_bit) {
     throw_data_error(path, role,
-                     fmt::format("is a {}-bit image with {} channel(s), expected a {} "
-                                 "single-channel PNG",
-                                 header.sixteen_bit ? 16 : 8, header.channels, expected));
+                     fmt::format("has bit depth {} and {} channel(s), expected a single-channel "
+                                 "PNG of bit depth {}",
+                                 header.sixteen_bit ? 16 : 8, header.channels,
+                                 sixteen_bit ? 16 : 8));
   }
 }
 

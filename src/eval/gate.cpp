@@ -47,12 +47,12 @@ TaskVerdict not_gated(TaskVerdict verdict, std::string reason) {
   return verdict;
 }
 
-std::string describe_allowance(const MaxRegression& regression, double baseline) {
-  if (regression.mode == MaxRegression::Mode::kAbsolute) {
-    return fmt::format("{:.6g}", regression.amount);
+std::string describe_allowance(const RegressionAllowance& regression, double baseline) {
+  if (regression.mode == RegressionAllowance::Mode::kAbsolute) {
+    return fmt::format("{:.6g}", regression.value);
   }
-  return fmt::format("{:.6g} ({:.6g}% of the baseline {:.6g})", regression.allowed(baseline),
-                     regression.amount * 100.0, baseline);
+  return fmt::format("{:.6g} ({:.6g}% of the baseline {:.6g})", allowed_regression(regression, baseline),
+                     regression.value * 100.0, baseline);
 }
 
 // Compares the rule's metric once both models have the task with the same kind.
@@ -65,7 +65,7 @@ TaskVerdict compare_metric(TaskVerdict verdict, const GateRule& rule, const Task
   }
   verdict.higher_is_better = before->higher_is_better;
   verdict.baseline = before->value;
-  verdict.allowed = rule.max_regression.allowed(before->value);
+  verdict.allowed = allowed_regression(rule.max_regression, before->value);
   if (after == nullptr) {
     return blocked(verdict, fmt::format("the candidate has no metric \"{}\"", rule.metric));
   }

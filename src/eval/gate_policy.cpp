@@ -17,11 +17,11 @@ namespace {
 
 using detail::Json;
 
-void check_amount(double amount, const std::string& where, ErrorCode code) {
-  if (!std::isfinite(amount) || amount < 0.0) {
-    throw Error(code, fmt::format("{}: max_regression amount {} is invalid, expected a finite "
+void check_allowance(double value, const std::string& where, ErrorCode code) {
+  if (!std::isfinite(value) || value < 0.0) {
+    throw Error(code, fmt::format("{}: max_regression value {} is invalid, expected a finite "
                                   "number of at least 0",
-                                  where, amount));
+                                  where, value));
   }
 }
 
@@ -37,14 +37,13 @@ void check_metric_name(const std::string& where, TaskKind kind, const std::strin
                           fmt::join(summary_metric_names(kind), ", ")));
 }
 
-const ManifestGateDefaults* find_defaults(const std::vector<ManifestGateDefaults>& defaults,
-                                          const std::string& task) {
-  auto it = std::find_if(defaults.begin(), defaults.end(),
-                         [&](const ManifestGateDefaults& entry) { return entry.task == task; });
-  return it == defaults.end() ? nullptr : &*it;
+const TaskInfo* find_manifest_task(const std::vector<TaskInfo>& tasks, const std::string& name) {
+  auto it = std::find_if(tasks.begin(), tasks.end(),
+                         [&](const TaskInfo& task) { return task.name == name; });
+  return it == tasks.end() ? nullptr : &*it;
 }
 
-MaxRegression parse_max_regression(const std::string& source, const Json& value,
+RegressionAllowance parse_max_regression(const std::string& source, const Json& value,
                                    const std::string& field) {
   detail::require_object(source, value, field);
   bool has_absolute = value.contains("absolute");
@@ -56,13 +55,14 @@ MaxRegression parse_max_regression(const std::string& source, const Json& value,
                                           detail::render(value)));
   }
 
-  MaxRegression regression;
-  regression.mode = has_absolute ? MaxRegression::Mode::kAbsolute : MaxRegression::Mode::kRelative;
+  RegressionAllowance allowance;
+  allowance.mode =
+      has_absolute ? RegressionAllowance::Mode::kAbsolute : RegressionAllowance::Mode::kRelative;
   const char* key = has_absolute ? "absolute" : "relative";
-  std::string amount_field = field + "." + key;
-  regression.amount = detail::read_number(source, value.at(key), amount_field);
-  check_amount(regression.amount, source + ": " + amount_field, ErrorCode::kInvalidData);
-  return regression;
+  std::string value_field = field + "." + key;
+  allowance.value = detail::read_number(source, value.at(key), value_field);
+  check_allowance(allowance.value, source + ": " + value_field, ErrorCode::kInvalidData);
+  return allowance;
 }
 
 void check_keys(const std::string& source, const Json& object, const std::string& field,
@@ -94,17 +94,17 @@ void check_header(const std::string& source, const Json& root) {
 
 // Builds the rule of one `tasks` entry, starting from the manifest's values for the task.
 GateRule parse_task_entry(const std::string& source, const std::string& task, const Json& entry,
-                          const ManifestGateDefaults* defaults) {
+                          const TaskInfo* manifest_task) {
   std::string field = fmt::format("tasks.{}", task);
   detail::require_object(source, entry, field);
   check_keys(source, entry, field, {"metric", "max_regression", "gated"});
 
   GateRule rule;
   rule.task = task;
-  std::optional<MaxRegression> max_regression;
-  if (defaults != nullptr) {
-    rule.metric = defaults->metric;
-    max_regression = defaults->max_regression;
+  std::optional<RegressionAllowance> max_regression;
+  if (manifest_task != nullptr && !manifest_task->metric.empty()) {
+    rule.metric = manifest_task->metric;
+    max_regression = manifest_task->max_regression;
   }
   if (entry.contains("metric")) {
     rule.metric = detail::read_string(source, entry.at("metric"), field + ".metric");
@@ -128,35 +128,37 @@ GateRule parse_task_entry(const std::string& source, const std::string& task, co
                                           "manifest, or set \"gated\": false",
                                           rule.metric.empty() ? "metric" : "max_regression"));
   }
-  if (defaults != nullptr && !rule.metric.empty()) {
-    check_metric_name(fmt::format("{}: {}.metric", source, field), defaults->kind, rule.metric);
+  if (manifest_task != nullptr && !rule.metric.empty()) {
+    check_metric_name(fmt::format("{}: {}.metric", source, field), manifest_task->kind,
+                      rule.metric);
   }
-  rule.max_regression = max_regression.value_or(MaxRegression{});
+  rule.max_regression = max_regression.value_or(RegressionAllowance{});
   return rule;
 }
 
 }  // namespace
 
-double MaxRegression::allowed(double baseline) const noexcept {
-  return mode == Mode::kAbsolute ? amount : amount * std::fabs(baseline);
+double allowed_regression(const RegressionAllowance& allowance, double baseline) noexcept {
+  return allowance.mode == RegressionAllowance::Mode::kAbsolute
+             ? allowance.value
+             : allowance.value * std::fabs(baseline);
 }
 
-GatePolicy GatePolicy::from_manifest(const std::vector<ManifestGateDefaults>& defaults) {
+GatePolicy GatePolicy::from_manifest(const std::vector<TaskInfo>& tasks) {
   GatePolicy policy;
-  for (const ManifestGateDefaults& entry : defaults) {
-    if (entry.metric.empty() || !entry.max_regression) {
+  for (const TaskInfo& task : tasks) {
+    if (task.metric.empty()) {
       continue;
     }
-    std::string where = fmt::format("manifest task \"{}\"", entry.task);
-    check_metric_name(where, entry.kind, entry.metric);
-    check_amount(entry.max_regression->amount, where, ErrorCode::kInvalidData);
-    policy.set_rule(GateRule{entry.task, entry.metric, *entry.max_regression, true});
+    std::string where = fmt::format("manifest task \"{}\"", task.name);
+    check_metric_name(where, task.kind, task.metric);
+    check_allowance(task.max_regression.value, where, ErrorCode::kInvalidData);
+    policy.set_rule(GateRule{task.name, task.metric, task.max_regression, true});
   }
   return policy;
 }
 
-GatePolicy GatePolicy::parse(const std::string& text,
-                             const std::vector<ManifestGateDefaults>& defaults,
+GatePolicy GatePolicy::parse(const std::string& text, const std::vector<TaskInfo>& tasks,
                              const std::string& source) {
   Json root;
   try {
@@ -169,22 +171,21 @@ GatePolicy GatePolicy::parse(const std::string& text,
   check_keys(source, root, "the top level", {"format", "format_version", "tasks"});
   check_header(source, root);
 
-  GatePolicy policy = from_manifest(defaults);
+  GatePolicy policy = from_manifest(tasks);
   if (!root.contains("tasks")) {
     return policy;
   }
-  const Json& tasks = root.at("tasks");
-  detail::require_object(source, tasks, "tasks");
-  for (const auto& item : tasks.items()) {
-    const ManifestGateDefaults* task_defaults = find_defaults(defaults, item.key());
-    policy.set_rule(parse_task_entry(source, item.key(), item.value(), task_defaults));
+  const Json& entries = root.at("tasks");
+  detail::require_object(source, entries, "tasks");
+  for (const auto& item : entries.items()) {
+    const TaskInfo* manifest_task = find_manifest_task(tasks, item.key());
+    policy.set_rule(parse_task_entry(source, item.key(), item.value(), manifest_task));
   }
   return policy;
 }
 
-GatePolicy GatePolicy::load(const std::filesystem::path& path,
-                            const std::vector<ManifestGateDefaults>& defaults) {
-  return parse(detail::read_text_file(path, "gate policy file"), defaults, path.string());
+GatePolicy GatePolicy::load(const std::filesystem::path& path, const std::vector<TaskInfo>& tasks) {
+  return parse(detail::read_text_file(path, "gate policy file"), tasks, path.string());
 }
 
 const GateRule* GatePolicy::find(std::string_view task) const {
@@ -200,8 +201,8 @@ void GatePolicy::set_rule(GateRule rule) {
                             "and, for a gated task, a metric name",
                             rule.task, rule.metric));
   }
-  check_amount(rule.max_regression.amount, fmt::format("gate rule for task \"{}\"", rule.task),
-               ErrorCode::kInvalidArgument);
+  check_allowance(rule.max_regression.value, fmt::format("gate rule for task \"{}\"", rule.task),
+                  ErrorCode::kInvalidArgument);
 
   auto it = std::find_if(rules_.begin(), rules_.end(),
                          [&](const GateRule& existing) { return existing.task == rule.task; });

@@ -31,12 +31,12 @@ Json kind_or_null(const std::optional<TaskKind>& kind) {
   return kind ? Json(to_string(*kind)) : Json(nullptr);
 }
 
-Json max_regression_json(const std::optional<MaxRegression>& regression) {
+Json max_regression_json(const std::optional<RegressionAllowance>& regression) {
   if (!regression) {
     return nullptr;
   }
-  const char* key = regression->mode == MaxRegression::Mode::kAbsolute ? "absolute" : "relative";
-  return Json{{key, regression->amount}};
+  const char* key = regression->mode == RegressionAllowance::Mode::kAbsolute ? "absolute" : "relative";
+  return Json{{key, regression->value}};
 }
 
 }  // namespace

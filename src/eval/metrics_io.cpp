@@ -1,6 +1,7 @@
 #include "mtl/eval/metrics_io.h"
 
 #include <cmath>
+#include <optional>
 #include <set>
 
 #include <fmt/format.h>
@@ -27,11 +28,14 @@ TaskMetrics parse_task(const std::string& source, const std::string& name, const
   std::string kind =
       detail::read_string(source, detail::require_field(source, entry, field, "kind"),
                           field + ".kind");
-  try {
-    task.kind = parse_task_kind(kind);
-  } catch (const Error& error) {
-    detail::throw_field_error(source, field + ".kind", error.what());
+  std::optional<TaskKind> parsed = parse_task_kind(kind);
+  if (!parsed) {
+    detail::throw_field_error(source, field + ".kind",
+                              fmt::format("is \"{}\", expected one of detection, segmentation, "
+                                          "classification, multilabel, depth, custom",
+                                          kind));
   }
+  task.kind = *parsed;
 
   const Json& metrics = detail::require_field(source, entry, field, "metrics");
   detail::require_object(source, metrics, field + ".metrics");

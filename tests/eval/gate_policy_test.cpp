@@ -9,11 +9,23 @@ namespace {
 
 using testing::catch_error;
 
-std::vector<ManifestGateDefaults> manifest() {
+TaskInfo manifest_task(const std::string& name, TaskKind kind, const std::string& metric,
+                       RegressionAllowance allowance = {}) {
+  TaskInfo task;
+  task.name = name;
+  task.kind = kind;
+  task.metric = metric;
+  task.max_regression = allowance;
+  return task;
+}
+
+std::vector<TaskInfo> manifest() {
   return {
-      {"det", TaskKind::kDetection, "map50", MaxRegression{MaxRegression::Mode::kAbsolute, 0.02}},
-      {"depth", TaskKind::kDepth, "rmse", std::nullopt},
-      {"raw", TaskKind::kCustom, "", std::nullopt},
+      manifest_task("det", TaskKind::kDetection, "map50",
+                    RegressionAllowance{RegressionAllowance::Mode::kAbsolute, 0.02}),
+      manifest_task("depth", TaskKind::kDepth, "rmse"),
+      manifest_task("raw", TaskKind::kCustom, ""),
+      manifest_task("seg", TaskKind::kSegmentation, ""),
   };
 }
 
@@ -21,15 +33,22 @@ bool contains(const std::string& text, const std::string& part) {
   return text.find(part) != std::string::npos;
 }
 
-TEST_CASE("policy from manifest keeps complete tasks") {
+TEST_CASE("policy from manifest keeps tasks with metric") {
   GatePolicy policy = GatePolicy::from_manifest(manifest());
-  REQUIRE(policy.rules().size() == 1);
+  REQUIRE(policy.rules().size() == 2);
   const GateRule* rule = policy.find("det");
   REQUIRE(rule != nullptr);
   CHECK(rule->metric == "map50");
-  CHECK(rule->max_regression.amount == 0.02);
+  CHECK(rule->max_regression.value == 0.02);
   CHECK(rule->gated);
-  CHECK(policy.find("depth") == nullptr);
+
+  // No max_regression in the manifest: the parser's default, no worsening at all.
+  const GateRule* depth = policy.find("depth");
+  REQUIRE(depth != nullptr);
+  CHECK(depth->max_regression.mode == RegressionAllowance::Mode::kAbsolute);
+  CHECK(depth->max_regression.value == 0.0);
+  CHECK(policy.find("raw") == nullptr);
+  CHECK(policy.find("seg") == nullptr);
 }
 
 TEST_CASE("policy file overrides manifest") {
@@ -45,14 +64,14 @@ TEST_CASE("policy file overrides manifest") {
   const GateRule* det = policy.find("det");
   REQUIRE(det != nullptr);
   CHECK(det->metric == "map");
-  CHECK(det->max_regression.mode == MaxRegression::Mode::kRelative);
-  CHECK(det->max_regression.amount == 0.05);
+  CHECK(det->max_regression.mode == RegressionAllowance::Mode::kRelative);
+  CHECK(det->max_regression.value == 0.05);
 
   const GateRule* depth = policy.find("depth");
   REQUIRE(depth != nullptr);
   CHECK(depth->metric == "rmse");
-  CHECK(depth->max_regression.mode == MaxRegression::Mode::kAbsolute);
-  CHECK(depth->max_regression.amount == 0.01);
+  CHECK(depth->max_regression.mode == RegressionAllowance::Mode::kAbsolute);
+  CHECK(depth->max_regression.value == 0.01);
 
   const GateRule* raw = policy.find("raw");
   REQUIRE(raw != nullptr);
@@ -63,15 +82,15 @@ TEST_CASE("policy adds task unknown to manifest") {
   GatePolicy policy = GatePolicy::parse(
       R"({"tasks": {"seg": {"metric": "miou", "max_regression": {"absolute": 0.0}}}})", {});
   REQUIRE(policy.find("seg") != nullptr);
-  CHECK(policy.find("seg")->max_regression.amount == 0.0);
+  CHECK(policy.find("seg")->max_regression.value == 0.0);
 }
 
 TEST_CASE("policy allowance in metric units") {
-  MaxRegression absolute{MaxRegression::Mode::kAbsolute, 0.02};
-  MaxRegression relative{MaxRegression::Mode::kRelative, 0.1};
-  CHECK(absolute.allowed(0.5) == doctest::Approx(0.02));
-  CHECK(relative.allowed(0.5) == doctest::Approx(0.05));
-  CHECK(relative.allowed(-2.0) == doctest::Approx(0.2));
+  RegressionAllowance absolute{RegressionAllowance::Mode::kAbsolute, 0.02};
+  RegressionAllowance relative{RegressionAllowance::Mode::kRelative, 0.1};
+  CHECK(allowed_regression(absolute, 0.5) == doctest::Approx(0.02));
+  CHECK(allowed_regression(relative, 0.5) == doctest::Approx(0.05));
+  CHECK(allowed_regression(relative, -2.0) == doctest::Approx(0.2));
 }
 
 TEST_CASE("policy rejects invalid files") {
@@ -85,10 +104,10 @@ TEST_CASE("policy rejects invalid files") {
       {R"({"task": {}})", "the top level has the unknown key \"task\""},
       {R"({"tasks": {"det": {"max_regression": {"absolute": 0.1, "relative": 0.1}}}})",
        "expected exactly one of"},
-      {R"({"tasks": {"det": {"max_regression": {"absolute": -0.1}}}})", "amount -0.1 is invalid"},
+      {R"({"tasks": {"det": {"max_regression": {"absolute": -0.1}}}})", "value -0.1 is invalid"},
       {R"({"tasks": {"det": {"max_regression": {"absolute": "0.1"}}}})", "expected a finite number"},
       {R"({"tasks": {"det": {"metric": "mAP"}}})", "metric \"mAP\" is not reported for detection"},
-      {R"({"tasks": {"depth": {"metric": "rmse"}}})", "without a max_regression"},
+      {R"({"tasks": {"seg": {"metric": "miou"}}})", "without a max_regression"},
       {R"({"tasks": {"new": {"max_regression": {"absolute": 0.1}}}})", "without a metric"},
       {R"({"tasks": {"det": {"gated": "no"}}})", "expected true or false"},
       {R"({"format": "other"})", "format is \"other\""},
@@ -109,15 +128,15 @@ TEST_CASE("policy rejects invalid files") {
 }
 
 TEST_CASE("policy rejects invalid manifest values") {
-  std::vector<ManifestGateDefaults> wrong_metric = {
-      {"det", TaskKind::kDetection, "miou", MaxRegression{}}};
+  std::vector<TaskInfo> wrong_metric = {manifest_task("det", TaskKind::kDetection, "miou")};
   auto metric = catch_error([&] { GatePolicy::from_manifest(wrong_metric); });
   REQUIRE(metric);
   CHECK(contains(metric->message, "manifest task \"det\""));
   CHECK(contains(metric->message, "map50, map, map50_uninterpolated"));
 
-  std::vector<ManifestGateDefaults> negative = {
-      {"det", TaskKind::kDetection, "map50", MaxRegression{MaxRegression::Mode::kRelative, -1.0}}};
+  std::vector<TaskInfo> negative = {manifest_task(
+      "det", TaskKind::kDetection, "map50",
+      RegressionAllowance{RegressionAllowance::Mode::kRelative, -1.0})};
   CHECK(catch_error([&] { GatePolicy::from_manifest(negative); }).has_value());
 }
 
@@ -136,12 +155,12 @@ TEST_CASE("policy load reports missing file") {
 
 TEST_CASE("policy set rule replaces and validates") {
   GatePolicy policy;
-  policy.set_rule(GateRule{"det", "map50", MaxRegression{}, true});
-  policy.set_rule(GateRule{"det", "map", MaxRegression{}, true});
+  policy.set_rule(GateRule{"det", "map50", RegressionAllowance{}, true});
+  policy.set_rule(GateRule{"det", "map", RegressionAllowance{}, true});
   REQUIRE(policy.rules().size() == 1);
   CHECK(policy.find("det")->metric == "map");
 
-  auto empty_metric = catch_error([&] { policy.set_rule(GateRule{"seg", "", MaxRegression{}, true}); });
+  auto empty_metric = catch_error([&] { policy.set_rule(GateRule{"seg", "", RegressionAllowance{}, true}); });
   REQUIRE(empty_metric);
   CHECK(empty_metric->code == ErrorCode::kInvalidArgument);
 }

@@ -23,22 +23,23 @@ TaskMetrics task(const std::string& name, TaskKind kind, const std::string& metr
   return metrics;
 }
 
-GatePolicy policy(const std::string& name, const std::string& metric, MaxRegression regression) {
+GatePolicy policy(const std::string& name, const std::string& metric,
+                  RegressionAllowance regression) {
   GatePolicy result;
   result.set_rule(GateRule{name, metric, regression, true});
   return result;
 }
 
-MaxRegression absolute(double amount) {
-  return MaxRegression{MaxRegression::Mode::kAbsolute, amount};
+RegressionAllowance absolute(double value) {
+  return RegressionAllowance{RegressionAllowance::Mode::kAbsolute, value};
 }
 
-MaxRegression relative(double amount) {
-  return MaxRegression{MaxRegression::Mode::kRelative, amount};
+RegressionAllowance relative(double value) {
+  return RegressionAllowance{RegressionAllowance::Mode::kRelative, value};
 }
 
 // Gates one detection-like task whose metric rises with quality.
-Verdict gate_higher(double baseline, double candidate, MaxRegression regression) {
+Verdict gate_higher(double baseline, double candidate, RegressionAllowance regression) {
   GateReport report = run_gate(policy("det", "map50", regression),
                                {task("det", TaskKind::kDetection, "map50", baseline)},
                                {task("det", TaskKind::kDetection, "map50", candidate)});
@@ -46,7 +47,7 @@ Verdict gate_higher(double baseline, double candidate, MaxRegression regression)
 }
 
 // Gates one depth task whose metric falls with quality.
-Verdict gate_lower(double baseline, double candidate, MaxRegression regression) {
+Verdict gate_lower(double baseline, double candidate, RegressionAllowance regression) {
   GateReport report = run_gate(policy("depth", "rmse", regression),
                                {task("depth", TaskKind::kDepth, "rmse", baseline, false)},
                                {task("depth", TaskKind::kDepth, "rmse", candidate, false)});
@@ -158,7 +159,7 @@ TEST_CASE("gate skips custom and new tasks") {
 
 TEST_CASE("gate honours not gated rule") {
   GatePolicy rules;
-  rules.set_rule(GateRule{"det", "", MaxRegression{}, false});
+  rules.set_rule(GateRule{"det", "", RegressionAllowance{}, false});
   GateReport report = run_gate(rules, {task("det", TaskKind::kDetection, "map50", 0.9)},
                                {task("det", TaskKind::kDetection, "map50", 0.1)});
   CHECK(report.tasks.at(0).verdict == Verdict::kNotGated);

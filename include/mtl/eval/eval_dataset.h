@@ -21,7 +21,7 @@
 #include "mtl/eval/box.h"
 #include "mtl/eval/depth_map.h"
 #include "mtl/eval/label_map.h"
-#include "mtl/eval/task_kind.h"
+#include "mtl/task_info.h"
 
 namespace mtl::eval {
 

@@ -19,7 +19,7 @@
 
 #include "mtl/eval/gate_policy.h"
 #include "mtl/eval/metric_value.h"
-#include "mtl/eval/task_kind.h"
+#include "mtl/task_info.h"
 
 namespace mtl::eval {
 
@@ -52,7 +52,7 @@ struct TaskVerdict {
   double candidate = 0.0;
   double delta = 0.0;    ///< candidate - baseline.
   double allowed = 0.0;  ///< The allowed worsening in the metric's units.
-  std::optional<MaxRegression> max_regression;
+  std::optional<RegressionAllowance> max_regression;
   Verdict verdict = Verdict::kPass;
   std::string reason;  ///< Why the task is blocked or not gated; empty for a pass.
 };

@@ -17,7 +17,7 @@
 #include "mtl/eval/detection_evaluator.h"
 #include "mtl/eval/eval_dataset.h"
 #include "mtl/eval/label_map.h"
-#include "mtl/eval/task_kind.h"
+#include "mtl/task_info.h"
 
 namespace mtl::eval {
 

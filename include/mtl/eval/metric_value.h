@@ -13,7 +13,7 @@
 #include <string_view>
 #include <vector>
 
-#include "mtl/eval/task_kind.h"
+#include "mtl/task_info.h"
 
 namespace mtl::eval {
 

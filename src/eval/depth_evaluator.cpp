@@ -1,8 +1,8 @@
 #include "mtl/eval/depth_evaluator.h"
 
+#include <algorithm>
 #include <cmath>
 
-#include <Eigen/Core>
 #include <fmt/format.h>
 
 #include "defined_mean.h"
@@ -75,24 +75,38 @@ void DepthEvaluator::add(const float* depth, int height, int width, const DepthM
     sampled = resampled_.data();
   }
 
-  auto count = static_cast<Eigen::Index>(target.metres.size());
-  Eigen::Map<const Eigen::ArrayXf> predicted(sampled, count);
-  Eigen::Map<const Eigen::ArrayXf> truth(target.metres.data(), count);
-  auto measured = truth > 0.0f;
-  if (!measured.select(predicted, 0.0f).allFinite()) {
-    throw Error(ErrorCode::kInvalidArgument,
-                "depth evaluator: the prediction has a NaN or infinite depth at a measured pixel, "
-                "expected finite metres; check the head's depth output");
+  // One pass in double precision, so that long sums over many pixels keep their accuracy.
+  double absolute_relative_sum = 0.0;
+  double squared_error_sum = 0.0;
+  std::int64_t delta_hits = 0;
+  std::int64_t pixel_count = 0;
+  for (std::size_t i = 0; i < target.metres.size(); ++i) {
+    double g = target.metres[i];
+    if (!(g > 0.0)) {
+      continue;
+    }
+    double d = sampled[i];
+    if (!std::isfinite(d)) {
+      throw Error(ErrorCode::kInvalidArgument,
+                  fmt::format("depth evaluator: the predicted depth sampled for row {}, column {} "
+                              "is {}, expected finite metres; check the head's depth output",
+                              i / static_cast<std::size_t>(target.width),
+                              i % static_cast<std::size_t>(target.width), d));
+    }
+    d = d > 0.0 ? d : kMinimumDepth;
+
+    double error = d - g;
+    absolute_relative_sum += std::fabs(error) / g;
+    squared_error_sum += error * error;
+    delta_hits += std::max(d / g, g / d) < kDeltaThreshold ? 1 : 0;
+    ++pixel_count;
   }
 
-  // Pixels without a measurement get g = 1 and d = 1, so every term below is 0 for them.
-  Eigen::ArrayXd g = measured.select(truth, 1.0f).cast<double>();
-  Eigen::ArrayXd d =
-      measured.select((predicted > 0.0f).select(predicted.cast<double>(), kMinimumDepth), 1.0);
-  absolute_relative_sum_ += ((d - g).abs() / g).sum();
-  squared_error_sum_ += (d - g).square().sum();
-  delta_hits_ += (measured && ((d / g).max(g / d) < kDeltaThreshold)).count();
-  pixel_count_ += measured.count();
+  // Publish only after the whole image passed, so that a bad prediction adds nothing.
+  absolute_relative_sum_ += absolute_relative_sum;
+  squared_error_sum_ += squared_error_sum;
+  delta_hits_ += delta_hits;
+  pixel_count_ += pixel_count;
   ++image_count_;
 }
 

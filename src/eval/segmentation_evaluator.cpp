@@ -7,6 +7,7 @@
 #include <Eigen/Core>
 #include <fmt/format.h>
 
+#include "arg_max.h"
 #include "defined_mean.h"
 #include "mtl/error.h"
 #include "nearest_resize.h"
@@ -70,19 +71,13 @@ void SegmentationEvaluator::add_logits(const float* logits, int channels, int he
   }
   check_target(target);
 
-  // Arg-max one channel plane at a time, so that every pass reads memory in order. A later
-  // channel wins only when strictly greater, which gives ties to the lower channel.
+  // Arg-max one channel plane at a time, so that every pass reads memory in order.
   std::size_t plane = static_cast<std::size_t>(height) * static_cast<std::size_t>(width);
   best_logit_.assign(logits, logits + plane);
   best_channel_.assign(plane, 0);
   for (int c = 1; c < channels; ++c) {
-    const float* channel = logits + static_cast<std::size_t>(c) * plane;
-    for (std::size_t i = 0; i < plane; ++i) {
-      if (channel[i] > best_logit_[i]) {
-        best_logit_[i] = channel[i];
-        best_channel_[i] = c;
-      }
-    }
+    detail::update_arg_max(logits + static_cast<std::size_t>(c) * plane, c, plane, best_logit_.data(),
+                   best_channel_.data());
   }
 
   accumulate(best_channel_.data(), height, width, target);

@@ -90,7 +90,7 @@ TEST_CASE("depth NaN only matters where measured") {
   auto error = catch_error([&] { evaluator.add(depth_map(1, 1, {nan}), depth_map(1, 1, {1.0f})); });
   REQUIRE(error);
   CHECK(error->code == ErrorCode::kInvalidArgument);
-  CHECK(error->message.find("NaN or infinite") != std::string::npos);
+  CHECK(error->message.find("row 0, column 0 is nan") != std::string::npos);
 }
 
 TEST_CASE("depth rejects invalid ground truth") {

@@ -11,7 +11,8 @@ namespace mtl::eval {
 
 namespace {
 
-using Json = nlohmann::json;
+// Keeps keys in insertion order, so that the report reads task, kinds, metric, numbers, verdict.
+using Json = nlohmann::ordered_json;
 
 Json number_or_null(double value) {
   return std::isfinite(value) ? Json(value) : Json(nullptr);
@@ -47,9 +48,13 @@ std::string GateReport::format_table() const {
                           {false, false, false, false, true, true, true, true, false});
   std::size_t blocked_count = 0;
   for (const TaskVerdict& task : tasks) {
-    bool has_metric = !task.metric.empty();
-    table.add_row({task.task, kind_cell(task), has_metric ? task.metric : "-",
-                   has_metric ? (task.higher_is_better ? "higher" : "lower") : "-",
+    std::string metric = "-";
+    std::string direction = "-";
+    if (!task.metric.empty()) {
+      metric = task.metric;
+      direction = task.higher_is_better ? "higher" : "lower";
+    }
+    table.add_row({task.task, kind_cell(task), metric, direction,
                    detail::format_value(task.baseline), detail::format_value(task.candidate),
                    detail::format_value(task.delta, true), detail::format_value(task.allowed),
                    to_string(task.verdict)});

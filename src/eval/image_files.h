@@ -28,7 +28,7 @@ struct ImageHeader {
 /// an image.
 ImageHeader read_image_header(const std::filesystem::path& path, const std::string& role);
 
-/// Checks that the header of `path` says `width x height`.
+/// Checks that the header of `path` gives the size `width x height`.
 ///
 /// Throws: as read_image_header(), and kInvalidData when the size differs.
 void check_image_size(const std::filesystem::path& path, const std::string& role, int width,

@@ -63,7 +63,9 @@ TaskMetrics parse_task(const std::string& source, const std::string& name, const
 }  // namespace
 
 std::string metrics_to_json(const std::vector<TaskMetrics>& tasks) {
-  Json task_map = Json::object();
+  // Insertion order: the header first, then tasks in the caller's order.
+  using OrderedJson = nlohmann::ordered_json;
+  OrderedJson task_map = OrderedJson::object();
   for (const TaskMetrics& task : tasks) {
     if (task_map.contains(task.task)) {
       throw Error(ErrorCode::kInvalidArgument,
@@ -72,17 +74,17 @@ std::string metrics_to_json(const std::vector<TaskMetrics>& tasks) {
                               task.task));
     }
 
-    Json metrics = Json::object();
+    OrderedJson metrics = OrderedJson::object();
     for (const auto& [name, metric] : task.values) {
       metrics[name] = {
-          {"value", std::isfinite(metric.value) ? Json(metric.value) : Json(nullptr)},
+          {"value", std::isfinite(metric.value) ? OrderedJson(metric.value) : OrderedJson(nullptr)},
           {"higher_is_better", metric.higher_is_better},
       };
     }
     task_map[task.task] = {{"kind", to_string(task.kind)}, {"metrics", std::move(metrics)}};
   }
 
-  Json root = {
+  OrderedJson root = {
       {"format", kMetricsFormat},
       {"format_version", kMetricsFormatVersion},
       {"tasks", std::move(task_map)},

@@ -20,14 +20,14 @@ constexpr double kNaN = detail::kUndefined;
 
 using CountMatrix = Eigen::Matrix<std::int64_t, Eigen::Dynamic, Eigen::Dynamic, Eigen::RowMajor>;
 
-void check_shape(const LabelMap& map, std::string_view what) {
+void check_shape(const LabelMap& map, std::string_view role) {
   std::size_t expected = static_cast<std::size_t>(std::max(map.height, 0)) *
                          static_cast<std::size_t>(std::max(map.width, 0));
   if (map.height <= 0 || map.width <= 0 || map.values.size() != expected) {
     throw Error(ErrorCode::kInvalidArgument,
                 fmt::format("segmentation evaluator: the {} label map is {}x{} with {} values, "
                             "expected a positive size and height * width values",
-                            what, map.height, map.width, map.values.size()));
+                            role, map.height, map.width, map.values.size()));
   }
 }
 

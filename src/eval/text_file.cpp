@@ -10,22 +10,22 @@
 
 namespace mtl::eval::detail {
 
-std::string read_text_file(const std::filesystem::path& path, const std::string& what) {
+std::string read_text_file(const std::filesystem::path& path, const std::string& description) {
   std::error_code error;
   if (!std::filesystem::is_regular_file(path, error)) {
     throw Error(ErrorCode::kNotFound,
                 fmt::format("{}: the {} does not exist or is not a regular file", path.string(),
-                            what));
+                            description));
   }
 
   std::ifstream stream(path, std::ios::binary);
   if (!stream) {
     throw Error(ErrorCode::kIo, fmt::format("{}: cannot open the {}; check its permissions",
-                                            path.string(), what));
+                                            path.string(), description));
   }
   std::string text((std::istreambuf_iterator<char>(stream)), std::istreambuf_iterator<char>());
   if (stream.bad()) {
-    throw Error(ErrorCode::kIo, fmt::format("{}: reading the {} failed", path.string(), what));
+    throw Error(ErrorCode::kIo, fmt::format("{}: reading the {} failed", path.string(), description));
   }
   return text;
 }

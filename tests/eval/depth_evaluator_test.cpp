@@ -42,7 +42,7 @@ TEST_CASE("depth directions are declared") {
 
 TEST_CASE("depth delta threshold is strict") {
   DepthEvaluator evaluator;
-  // 1.25 / 1 is not below 1.25; 1 / 1.25 ratio inverted is 1.25 as well.
+  // Both pixels have max(d / g, g / d) = 1.25 exactly, which is not below 1.25.
   evaluator.add(depth_map(1, 2, {1.25f, 1.0f}), depth_map(1, 2, {1.0f, 1.25f}));
   CHECK(evaluator.compute().delta1 == 0.0);
 }

@@ -25,7 +25,7 @@ struct SetFixture {
                         std::vector<std::uint8_t>(kWidth * kHeight * 3, 128));
     testing::write_png8(file("images/2.png"), kWidth, kHeight, 3,
                         std::vector<std::uint8_t>(kWidth * kHeight * 3, 64));
-    write_label_map(std::vector<std::uint8_t>(kWidth * kHeight, 0));
+    write_label_map(default_label_map());
     std::vector<std::uint16_t> depth(kWidth * kHeight, 1500);
     depth[0] = 0;
     testing::write_png16(file("depth/1.png"), kWidth, kHeight, depth);
@@ -54,14 +54,17 @@ struct SetFixture {
     return folder.path() / relative;
   }
 
-  // Writes the label map of image 1: values 0 except a few pixels of categories 1 and 2 and the
-  // ignore label, unless `values` says otherwise.
-  void write_label_map(std::vector<std::uint8_t> values) {
-    if (values.size() == static_cast<std::size_t>(kWidth * kHeight) && values[1] == 0) {
-      values[1] = 1;
-      values[2] = 2;
-      values[3] = 255;
-    }
+  // Returns a label map for image 1: background except one pixel each of categories 1 and 2
+  // and of the ignore label, in the first row.
+  static std::vector<std::uint8_t> default_label_map() {
+    std::vector<std::uint8_t> values(kWidth * kHeight, 0);
+    values[1] = 1;
+    values[2] = 2;
+    values[3] = 255;
+    return values;
+  }
+
+  void write_label_map(const std::vector<std::uint8_t>& values) {
     testing::write_png8(file("masks/1.png"), kWidth, kHeight, 1, values);
   }
 
@@ -328,7 +331,7 @@ TEST_CASE("dataset label map with three channels") {
 
 TEST_CASE("dataset label map invalid value") {
   SetFixture fixture;
-  std::vector<std::uint8_t> values(kWidth * kHeight, 0);
+  std::vector<std::uint8_t> values = SetFixture::default_label_map();
   values[kWidth + 2] = 9;
   fixture.write_label_map(values);
   CaughtError error = fixture.load_error();

@@ -42,9 +42,9 @@ class DepthEvaluator {
   /// Adds one image: the predicted depth, `height x width` floats in metres, row-major, and the
   /// ground truth.
   ///
-  /// Throws: mtl::Error with kInvalidArgument when `depth` is null, a size is not positive,
-  /// `target` is empty or its size does not match its values, a ground-truth value is negative or
-  /// not finite, or a prediction that a measured pixel samples is not finite.
+  /// Throws: mtl::Error with kInvalidArgument when `depth` is null or a size is not positive. It
+  /// also throws when `target` is empty, its size does not match its values, or a ground-truth
+  /// value is negative or not finite, and when a measured pixel samples a non-finite prediction.
   void add(const float* depth, int height, int width, const DepthMap& target);
 
   /// Adds one image, as the pointer form does.

@@ -4,8 +4,8 @@
 // images and boxes, plus optional segmentation label maps (8-bit single-channel PNG), tags,
 // classes and depth maps (16-bit single-channel PNG) per image. load() checks every field and
 // every referenced file before any model runs and throws on the first problem, naming the file
-// and what is wrong. Input images are checked by their header only (they exist, decode as an
-// image, and have the size of `width` and `height`); the model runner decodes their pixels.
+// and what is wrong. Input images are checked by their header only: they must exist, be readable
+// as an image and have the size of `width` and `height`. The model runner decodes their pixels.
 // Label maps and depth maps are decoded in full during load() to check their values, and again
 // by read_label_map() and read_depth_map().
 //

@@ -21,7 +21,7 @@ namespace mtl::eval {
 /// value `baseline`: the value itself when absolute, value * |baseline| when relative.
 double allowed_regression(const RegressionAllowance& allowance, double baseline) noexcept;
 
-/// How the gate treats one task.
+/// The rule that the gate applies to one task.
 struct GateRule {
   std::string task;
   std::string metric;  ///< May be empty only when `gated` is false.

@@ -2,11 +2,11 @@
 //
 // run_gate() compares the metrics of a candidate model with those of the baseline, task by task,
 // under a GatePolicy, and needs no model. A task blocks promotion when its gated metric worsens
-// by more than the policy allows, in the metric's own direction (a lower-is-better metric
-// worsens when it rises); when the candidate lacks the task or the metric; when the task changed
-// kind; or when a value is NaN or infinite. A worsening exactly at the allowance passes. The
-// report renders as a fixed-width table for people and as JSON for machines, and maps to the exit
-// codes 0 (promote), 1 (blocked) and 2 (error).
+// by more than the policy allows, in the metric's own direction, so a lower-is-better metric
+// worsens when it rises. A task also blocks when the candidate lacks the task or the metric, when
+// the task changed kind, or when a value is NaN or infinite. A worsening exactly at the allowance
+// passes. The report renders as a fixed-width table for people and as JSON for machines, and maps
+// to the exit codes 0 (promote), 1 (blocked) and 2 (error).
 //
 // Thread safety: run_gate() and the const functions are pure and safe for concurrent use.
 #pragma once

@@ -1,8 +1,8 @@
 // mtl::eval::SegmentationEvaluator: confusion matrix, IoU and pixel accuracy of a segmentation task.
 //
-// The evaluator is fed one image at a time, either with the head's `[C, H, W]` logits (it takes
-// the arg-max channel, ties going to the lower channel) or with a predicted label map, plus the
-// image's target label map in task label indices. A prediction of another size is resized to the
+// The evaluator is fed one image at a time with the image's target label map, in task label
+// indices, and either the head's `[C, H, W]` logits or a predicted label map. From logits it takes
+// the arg-max channel, the lower channel on ties. A prediction of another size is resized to the
 // target's size with nearest-neighbour sampling. One confusion matrix is accumulated over the set,
 // and compute() derives the metrics of docs/metrics.md: "miou", "pixel_accuracy", "iou/<label>".
 //
@@ -48,7 +48,7 @@ class SegmentationEvaluator {
 
   /// Adds one image given the head's logits, `channels x height x width` floats, row-major, with
   /// `channels == labels.size()`. The predicted class of a pixel is its arg-max channel, the lower
-  /// channel on ties. `target` holds label indices or kIgnoreIndex.
+  /// channel on ties. `target` contains label indices or kIgnoreIndex.
   ///
   /// Throws: mtl::Error with kInvalidArgument when `logits` is null, `channels` differs from the
   /// number of labels, a size is not positive, or `target` is empty, its size does not match its
@@ -58,7 +58,7 @@ class SegmentationEvaluator {
   /// Adds one image given a predicted label map of label indices.
   ///
   /// Throws: mtl::Error with kInvalidArgument as add_logits() does for `target`, and when
-  /// `predicted` is empty, its size does not match its values, or it holds a value outside
+  /// `predicted` is empty, its size does not match its values, or it contains a value outside
   /// [0, labels.size()).
   void add_prediction(const LabelMap& predicted, const LabelMap& target);
 

@@ -169,12 +169,12 @@ TEST_CASE("detection COCO mean spans thresholds") {
 
 TEST_CASE("detection matches highest unmatched IoU") {
   Box left{0.0f, 0.0f, 10.0f, 10.0f};
-  Box right{5.0f, 0.0f, 15.0f, 10.0f};
+  Box right{3.0f, 0.0f, 13.0f, 10.0f};
   DetectionEvaluator evaluator({"cat"});
-  // The first prediction overlaps `right` most (IoU 0.82) and `left` less (0.43); the second
-  // then takes `left` (IoU 0.82). A greedy match to the first box found would miss it.
-  evaluator.add(detections({Box{4.0f, 0.0f, 14.0f, 10.0f}, Box{1.0f, 0.0f, 11.0f, 10.0f}},
-                           {0.9f, 0.8f}, {0, 0}),
+  // The first prediction equals `right` (IoU 1) but also overlaps `left` (IoU 0.54). The second
+  // overlaps only `left` enough (IoU 0.54, and 0.25 with `right`). Matching the first box above
+  // the threshold would give `left` to the first prediction and leave the second unmatched.
+  evaluator.add(detections({right, Box{-3.0f, 0.0f, 7.0f, 10.0f}}, {0.9f, 0.8f}, {0, 0}),
                 truth({left, right}, {0, 0}));
 
   ClassRanking ranking = evaluator.ranking(0, 0.5);

@@ -1,0 +1,68 @@
+// The subcommands of the mtl command line. Each registers its options on construction and runs
+// when its subcommand was given. Exit codes: 0 success, 1 a negative verdict (gate blocked),
+// 2 an error.
+#pragma once
+
+#include <CLI/CLI.hpp>
+
+#include <string>
+#include <vector>
+
+namespace mtl::cli {
+
+/// Options shared by commands that load a model.
+struct ModelOptions {
+  int threads = 0;
+  std::string device = "cpu";
+  void add_to(CLI::App& app);
+};
+
+class InspectCommand {
+ public:
+  explicit InspectCommand(CLI::App& parent);
+  bool selected() const { return app_->parsed(); }
+  int execute() const;
+
+ private:
+  CLI::App* app_;
+  std::string model_path_;
+  bool json_ = false;
+  ModelOptions model_;
+};
+
+class RunCommand {
+ public:
+  explicit RunCommand(CLI::App& parent);
+  bool selected() const { return app_->parsed(); }
+  int execute() const;
+
+ private:
+  CLI::App* app_;
+  std::string model_path_;
+  std::vector<std::string> images_;
+  std::vector<std::string> task_sets_;
+  bool json_ = false;
+  std::string json_out_;
+  std::string overlay_;
+  double cache_mb_ = 0;
+  float score_threshold_ = 0.3f;
+  ModelOptions model_;
+};
+
+class BenchCommand {
+ public:
+  explicit BenchCommand(CLI::App& parent);
+  bool selected() const { return app_->parsed(); }
+  int execute() const;
+
+ private:
+  CLI::App* app_;
+  std::string model_path_;
+  int repeat_ = 20;
+  int warmup_ = 3;
+  bool json_ = false;
+  std::string json_out_;
+  ModelOptions model_;
+};
+
+}  // namespace mtl::cli

@@ -1,0 +1,54 @@
+// mtl: the command line of the mtl library.
+#include <fmt/format.h>
+
+#include <CLI/CLI.hpp>
+#include <exception>
+
+#include "commands.h"
+#include "mtl/error.h"
+
+namespace mtl::cli {
+
+void ModelOptions::add_to(CLI::App& app) {
+  app.add_option("--threads", threads, "LibTorch intra-op threads (0: one per hardware thread)")
+      ->check(CLI::NonNegativeNumber)
+      ->capture_default_str();
+  app.add_option("--device", device, "device to run on, such as cpu or cuda:0")->capture_default_str();
+}
+
+}  // namespace mtl::cli
+
+int main(int argc, char** argv) {
+  CLI::App app{"mtl: inspect, run and benchmark multi-task vision models (TorchScript archives in the mtl format)"};
+  app.require_subcommand(1);
+  app.set_version_flag("--version", fmt::format("mtl {}.{}.{}", MTL_VERSION_MAJOR, MTL_VERSION_MINOR, MTL_VERSION_PATCH));
+
+  const mtl::cli::InspectCommand inspect(app);
+  const mtl::cli::RunCommand run(app);
+  const mtl::cli::BenchCommand bench(app);
+
+  try {
+    app.parse(argc, argv);
+  } catch (const CLI::ParseError& error) {
+    return app.exit(error);
+  }
+
+  try {
+    if (inspect.selected()) {
+      return inspect.execute();
+    }
+    if (run.selected()) {
+      return run.execute();
+    }
+    if (bench.selected()) {
+      return bench.execute();
+    }
+  } catch (const mtl::Error& error) {
+    fmt::print(stderr, "mtl: error ({}): {}\n", mtl::to_string(error.code()), error.what());
+    return 2;
+  } catch (const std::exception& error) {
+    fmt::print(stderr, "mtl: unexpected error: {}\n", error.what());
+    return 2;
+  }
+  return 2;
+}

@@ -219,9 +219,11 @@ TaskMetrics DetectionResult::to_task_metrics(const std::string& task) const {
   metrics.kind = TaskKind::kDetection;
   metrics.set("map50", map50, true);
   metrics.set("map", map, true);
-  metrics.set("map50_uninterpolated", map50_uninterpolated, true);
   for (const ClassAveragePrecision& scores : classes) {
-    metrics.set("ap50/" + scores.label, scores.ap50, true);
+    if (scores.ground_truth_count > 0) {
+      metrics.set("ap50/" + scores.label, scores.ap50, true);
+      metrics.set("ap50_raw/" + scores.label, scores.ap50_uninterpolated, true);
+    }
   }
   return metrics;
 }

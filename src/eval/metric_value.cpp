@@ -42,8 +42,8 @@ const MetricValue* TaskMetrics::find(std::string_view name) const {
 std::optional<bool> metric_higher_is_better(TaskKind kind, std::string_view metric) {
   switch (kind) {
     case TaskKind::kDetection:
-      if (metric == "map50" || metric == "map" || metric == "map50_uninterpolated" ||
-          is_per_label(metric, "ap50/")) {
+      if (metric == "map50" || metric == "map" || is_per_label(metric, "ap50/") ||
+          is_per_label(metric, "ap50_raw/")) {
         return true;
       }
       return std::nullopt;
@@ -80,7 +80,7 @@ std::optional<bool> metric_higher_is_better(TaskKind kind, std::string_view metr
 std::vector<std::string> summary_metric_names(TaskKind kind) {
   switch (kind) {
     case TaskKind::kDetection:
-      return {"map50", "map", "map50_uninterpolated"};
+      return {"map50", "map"};
     case TaskKind::kSegmentation:
       return {"miou", "pixel_accuracy"};
     case TaskKind::kMultilabel:

@@ -17,10 +17,6 @@ namespace {
 constexpr double kNaN = detail::kUndefined;
 using detail::mean_of_defined;
 
-float sigmoid(float logit) {
-  return 1.0f / (1.0f + std::exp(-logit));
-}
-
 double f1_score(std::int64_t tp, std::int64_t fp, std::int64_t fn) {
   std::int64_t denominator = 2 * tp + fp + fn;
   return denominator == 0 ? kNaN
@@ -61,10 +57,8 @@ void MultilabelEvaluator::add(const float* logits, std::size_t count,
     }
   }
 
-  std::size_t offset = probabilities_.size();
-  for (std::size_t i = 0; i < count; ++i) {
-    probabilities_.push_back(sigmoid(logits[i]));
-  }
+  std::size_t offset = logits_.size();
+  logits_.insert(logits_.end(), logits, logits + count);
   positive_.resize(offset + count, 0);
   for (std::int64_t label : positive_labels) {
     positive_[offset + static_cast<std::size_t>(label)] = 1;
@@ -89,10 +83,10 @@ MultilabelResult MultilabelEvaluator::compute() const {
     std::int64_t fn = 0;
     for (std::size_t image = 0; image < image_count_; ++image) {
       std::size_t index = image * label_count + label;
-      scores[image] = probabilities_[index];
+      scores[image] = logits_[index];
       positive[image] = positive_[index];
 
-      bool predicted = probabilities_[index] >= kThreshold;
+      bool predicted = logits_[index] >= 0.0f;  // sigmoid(logit) >= 0.5
       tp += predicted && positive_[index] ? 1 : 0;
       fp += predicted && !positive_[index] ? 1 : 0;
       fn += !predicted && positive_[index] ? 1 : 0;
@@ -119,7 +113,9 @@ TaskMetrics MultilabelResult::to_task_metrics(const std::string& task) const {
   metrics.set("f1", f1_micro, true);
   metrics.set("macro_f1", macro_f1, true);
   for (std::size_t i = 0; i < labels.size(); ++i) {
-    metrics.set("ap/" + labels[i], ap[i], true);
+    if (!std::isnan(ap[i])) {
+      metrics.set("ap/" + labels[i], ap[i], true);
+    }
   }
   return metrics;
 }

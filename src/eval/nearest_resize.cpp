@@ -1,19 +1,18 @@
 #include "nearest_resize.h"
 
-#include <algorithm>
-#include <cmath>
+#include <cstdint>
 
 namespace mtl::eval::detail {
 
 void nearest_source_indices(int input_size, int output_size, std::vector<std::size_t>& indices) {
   indices.resize(static_cast<std::size_t>(output_size));
 
-  // Single precision on purpose: the Python reference resizes with PyTorch, which computes the
-  // scale and the product in float, and a double here would pick another pixel at some edges.
-  float scale = static_cast<float>(input_size) / static_cast<float>(output_size);
-  for (int i = 0; i < output_size; ++i) {
-    int source = static_cast<int>(std::floor(static_cast<float>(i) * scale));
-    indices[static_cast<std::size_t>(i)] = static_cast<std::size_t>(std::min(source, input_size - 1));
+  // NOTE: PyTorch's interpolate(mode="nearest") multiplies by a single-precision scale instead,
+  // which picks the previous pixel for some sizes, such as index 41 when resizing 2 to 82.
+  auto input = static_cast<std::int64_t>(input_size);
+  auto output = static_cast<std::int64_t>(output_size);
+  for (std::int64_t i = 0; i < output; ++i) {
+    indices[static_cast<std::size_t>(i)] = static_cast<std::size_t>(i * input / output);
   }
 }
 

@@ -9,10 +9,8 @@
 namespace mtl::eval::detail {
 
 /// Fills `indices` with, for each of `output_size` positions, the input position that
-/// nearest-neighbour resizing from `input_size` samples. The rule is that of
-/// `torch.nn.functional.interpolate(mode="nearest")` with an output size in PyTorch 1.13:
-/// `min(floor(i * scale), input_size - 1)` with `scale = float(input_size) / output_size` in
-/// single precision. Both sizes must be positive.
+/// nearest-neighbour resizing from `input_size` samples: `floor(i * input_size / output_size)`,
+/// computed exactly in integers as the Python reference metrics do. Both sizes must be positive.
 void nearest_source_indices(int input_size, int output_size, std::vector<std::size_t>& indices);
 
 }  // namespace mtl::eval::detail

@@ -174,7 +174,9 @@ TaskMetrics SegmentationResult::to_task_metrics(const std::string& task) const {
   metrics.set("miou", miou, true);
   metrics.set("pixel_accuracy", pixel_accuracy, true);
   for (std::size_t c = 0; c < labels.size(); ++c) {
-    metrics.set("iou/" + labels[c], iou[c], true);
+    if (!std::isnan(iou[c])) {
+      metrics.set("iou/" + labels[c], iou[c], true);
+    }
   }
   return metrics;
 }

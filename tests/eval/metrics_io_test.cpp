@@ -108,6 +108,7 @@ TEST_CASE("metrics file load and missing file") {
 TEST_CASE("metric directions by kind and name") {
   CHECK(metric_higher_is_better(TaskKind::kDetection, "map50") == true);
   CHECK(metric_higher_is_better(TaskKind::kDetection, "ap50/T-shirt/top") == true);
+  CHECK(metric_higher_is_better(TaskKind::kDetection, "ap50_raw/Bag") == true);
   CHECK_FALSE(metric_higher_is_better(TaskKind::kDetection, "ap50/").has_value());
   CHECK_FALSE(metric_higher_is_better(TaskKind::kDetection, "miou").has_value());
   CHECK(metric_higher_is_better(TaskKind::kSegmentation, "iou/shirt") == true);

@@ -55,6 +55,7 @@ TEST_CASE("multilabel label without positives is excluded") {
   CHECK(std::isnan(result.f1[1]));
   CHECK(result.map == doctest::Approx(1.0));
   CHECK(result.macro_f1 == doctest::Approx(1.0));
+  CHECK(result.to_task_metrics("tags").find("ap/dotted") == nullptr);
 }
 
 TEST_CASE("multilabel F1 uses probability one half") {
@@ -72,6 +73,22 @@ TEST_CASE("multilabel F1 uses probability one half") {
   CHECK(result.macro_f1 == doctest::Approx(0.25));
   // Micro: TP 1, FP 1, FN 2 -> 2 / 5.
   CHECK(result.f1_micro == doctest::Approx(0.4));
+}
+
+TEST_CASE("multilabel large logits do not tie") {
+  MultilabelEvaluator evaluator({"striped"});
+  // Both sigmoids round to 1.0f, but the logits still rank the positive image first.
+  evaluator.add({40.0f}, {0});
+  evaluator.add({30.0f}, {});
+  CHECK(evaluator.compute().ap[0] == doctest::Approx(1.0));
+}
+
+TEST_CASE("multilabel tiny negative logit is not predicted") {
+  MultilabelEvaluator evaluator({"striped"});
+  evaluator.add({-1e-9f}, {0});
+  MultilabelResult result = evaluator.compute();
+  CHECK(result.f1[0] == 0.0);
+  CHECK(result.f1_micro == 0.0);
 }
 
 TEST_CASE("multilabel no predictions and no positives") {
@@ -100,6 +117,7 @@ TEST_CASE("multilabel metrics carry names") {
   CHECK(metrics.find("f1") != nullptr);
   CHECK(metrics.find("macro_f1") != nullptr);
   CHECK(metrics.find("ap/striped") != nullptr);
+  CHECK(metrics.find("ap/striped")->higher_is_better);
 }
 
 TEST_CASE("multilabel rejects invalid input") {

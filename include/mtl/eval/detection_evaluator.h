@@ -2,10 +2,10 @@
 //
 // The evaluator is fed one image at a time with the head's boxes, scores and labels and that
 // image's ground truth, all as plain vectors, and computes the metrics of docs/metrics.md:
-// per-class AP at IoU 0.5 ("ap50/<label>"), their mean ("map50"), the COCO mean over the IoU
-// thresholds 0.50, 0.55, ..., 0.95 ("map"), all 101-point interpolated, and the un-interpolated
-// mean AP at IoU 0.5 ("map50_uninterpolated"). It also exposes the matched ranking of a class,
-// so that a test can recompute AP with another implementation.
+// per-class AP at IoU 0.5 ("ap50/<label>"), their mean ("map50") and the COCO mean over the IoU
+// thresholds 0.50, 0.55, ..., 0.95 ("map"), all 101-point interpolated. It also reports the
+// un-interpolated AP at IoU 0.5 per class ("ap50_raw/<label>") and exposes the matched ranking
+// of a class, so that a test can recompute AP with another implementation.
 //
 // Thread safety: external synchronization required for add(). The const functions may run
 // concurrently with each other.
@@ -77,7 +77,8 @@ struct DetectionResult {
   double map = 0.0;
   double map50_uninterpolated = 0.0;
 
-  /// Returns the metrics under the names of docs/metrics.md, with "ap50/<label>" per class.
+  /// Returns "map50", "map", and "ap50/<label>" and "ap50_raw/<label>" for each class with
+  /// ground truth. A mean without any class is NaN.
   TaskMetrics to_task_metrics(const std::string& task) const;
 };
 

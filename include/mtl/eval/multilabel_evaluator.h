@@ -5,8 +5,10 @@
 // "map" (per-label AP with tied scores forming one step, as scikit-learn's
 // average_precision_score), "f1" (micro-averaged at probability 0.5), "macro_f1" and "ap/<label>".
 //
-// Scores are the sigmoid probabilities in single precision, as a PyTorch model returns them, so
-// logits that saturate to the same probability tie in the AP ranking as they do in Python.
+// AP ranks images by the raw logit. The sigmoid is monotonic, so this is the ranking by
+// probability, without the ties that single-precision sigmoid creates for large logits. A label
+// counts as predicted when `logit >= 0`, which is exactly `sigmoid(logit) >= 0.5`. The Python
+// reference metrics make the same two choices.
 //
 // Thread safety: external synchronization required for add(). The const functions may run
 // concurrently with each other.
@@ -33,17 +35,13 @@ struct MultilabelResult {
   double macro_f1 = 0.0;   ///< Mean of the defined per-label F1 values.
   std::size_t image_count = 0;
 
-  /// Returns the metrics under the names of docs/metrics.md ("map", "f1", "macro_f1",
-  /// "ap/<label>").
+  /// Returns "map", "f1", "macro_f1", and "ap/<label>" for each label with a positive image.
   TaskMetrics to_task_metrics(const std::string& task) const;
 };
 
 /// Accumulates multi-label scores over a set and computes AP and F1.
 class MultilabelEvaluator {
  public:
-  /// The probability at or above which a label counts as predicted.
-  static constexpr float kThreshold = 0.5f;
-
   /// Creates an evaluator for a task whose label `i` is `labels[i]`.
   ///
   /// Throws: mtl::Error with kInvalidArgument when `labels` is empty.
@@ -70,8 +68,8 @@ class MultilabelEvaluator {
  private:
   std::vector<std::string> labels_;
   std::size_t image_count_ = 0;
-  std::vector<float> probabilities_;  // Image-major: image * labels_.size() + label.
-  std::vector<char> positive_;        // Same layout as probabilities_.
+  std::vector<float> logits_;   // Image-major: image * labels_.size() + label.
+  std::vector<char> positive_;  // Same layout as logits_.
 };
 
 }  // namespace mtl::eval

@@ -31,7 +31,7 @@ struct SegmentationResult {
   double pixel_accuracy = 0.0;
   std::int64_t counted_pixels = 0;  ///< Pixels whose target is not the ignore index.
 
-  /// Returns the metrics under the names of docs/metrics.md, with "iou/<label>" per class.
+  /// Returns "miou", "pixel_accuracy", and "iou/<label>" for each class with a defined IoU.
   TaskMetrics to_task_metrics(const std::string& task) const;
 };
 

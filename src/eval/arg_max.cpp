@@ -4,8 +4,8 @@ namespace mtl::eval::detail {
 
 namespace {
 
-// Pixels per block: a fixed trip count lets GCC vectorize the inner loop even at -O2, whose cost
-// model rejects loops that need a remainder.
+// Pixels per block. GCC 12 at -O2 vectorizes the inner loop with this fixed trip count, but not a
+// plain loop over `count`, which ran about three times slower on 10 x 128 x 128 random logits.
 constexpr std::size_t kBlock = 16;
 
 // A bit mask selects instead of a branch, which would mispredict on noisy logits and block

@@ -1,4 +1,4 @@
-// Nearest-neighbour source indices, as PyTorch computes them. Internal to mtl::eval.
+// Source indices of nearest-neighbour resizing. Internal to mtl::eval.
 //
 // Thread safety: pure functions.
 #pragma once

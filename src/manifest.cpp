@@ -205,34 +205,6 @@ TaskInfo parse_task(const FieldReader& reader, const json& entry, std::size_t in
 
 }  // namespace
 
-const char* to_string(TaskKind kind) noexcept {
-  switch (kind) {
-    case TaskKind::kDetection:
-      return "detection";
-    case TaskKind::kSegmentation:
-      return "segmentation";
-    case TaskKind::kClassification:
-      return "classification";
-    case TaskKind::kMultilabel:
-      return "multilabel";
-    case TaskKind::kDepth:
-      return "depth";
-    case TaskKind::kCustom:
-      return "custom";
-  }
-  return "custom";
-}
-
-std::optional<TaskKind> parse_task_kind(const std::string& name) {
-  for (TaskKind kind : {TaskKind::kDetection, TaskKind::kSegmentation, TaskKind::kClassification,
-                        TaskKind::kMultilabel, TaskKind::kDepth, TaskKind::kCustom}) {
-    if (name == to_string(kind)) {
-      return kind;
-    }
-  }
-  return std::nullopt;
-}
-
 Manifest Manifest::parse(const std::string& json_text, const std::string& source) {
   json root;
   try {

@@ -26,4 +26,35 @@ void optimize_methods(torch::jit::Module& module, const std::vector<std::string>
   }
 }
 
+namespace {
+
+std::string value_list(c10::ArrayRef<const torch::jit::Value*> values) {
+  std::string text;
+  for (const torch::jit::Value* value : values) {
+    text += (text.empty() ? "%" : ", %") + value->debugName();
+  }
+  return text;
+}
+
+void describe_block(const torch::jit::Block& block, int depth, std::string& text) {
+  const std::string indent(2 * depth, ' ');
+  for (const torch::jit::Node* node : block.nodes()) {
+    const std::string outputs = value_list(node->outputs());
+    text += indent + (outputs.empty() ? "" : outputs + " = ") + node->kind().toQualString() + "(" +
+            value_list(node->inputs()) + ")\n";
+    for (const torch::jit::Block* nested : node->blocks()) {
+      describe_block(*nested, depth + 1, text);
+    }
+  }
+  text += indent + "return (" + value_list(block.outputs()) + ")\n";
+}
+
+}  // namespace
+
+std::string describe_graph(const torch::jit::Graph& graph) {
+  std::string text = "graph(" + value_list(graph.inputs()) + "):\n";
+  describe_block(*graph.block(), 1, text);
+  return text;
+}
+
 }  // namespace mtl::detail

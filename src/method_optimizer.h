@@ -22,4 +22,8 @@ torch::jit::Module freeze_keeping(const torch::jit::Module& module, const std::v
 /// FrozenLinearTranspose) on every listed method instead.
 void optimize_methods(torch::jit::Module& module, const std::vector<std::string>& methods);
 
+/// Lists a graph's nodes, one per line as "outputs = kind(inputs)", nested blocks indented.
+/// Constant values are left out: LibTorch's own printer fails on oneDNN tensor constants.
+std::string describe_graph(const torch::jit::Graph& graph);
+
 }  // namespace mtl::detail

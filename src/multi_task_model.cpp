@@ -10,6 +10,7 @@
 
 #include "feature_store.h"
 #include "input_check.h"
+#include "method_optimizer.h"
 #include "method_runner.h"
 #include "model_loader.h"
 #include "model_state.h"
@@ -45,8 +46,8 @@ class GradGuard {
 };
 
 // Snapshot of the features before a head, to prove afterwards that the head left them unchanged.
-// Tensors with version counters are compared by counter; inference tensors (made in inference
-// mode, for example by a cached request) have none and are compared by content digest.
+// Tensors with version counters are compared by counter. Inference tensors, made in inference mode
+// (for example by a cached request), have no counter, so they are compared by content digest.
 class FeatureSnapshot {
  public:
   explicit FeatureSnapshot(const Features& features) {
@@ -133,6 +134,19 @@ std::vector<MethodInfo> MultiTaskModel::methods() const {
     methods.push_back({method.name(), c10::toString(method.function().getSchema())});
   }
   return methods;
+}
+
+std::string MultiTaskModel::graph(const std::string& method) const {
+  const auto found = state_->module.find_method(method);
+  if (!found) {
+    std::vector<std::string> names;
+    for (const MethodInfo& info : methods()) {
+      names.push_back(info.name);
+    }
+    throw Error(ErrorCode::kNotFound,
+                fmt::format("method '{}' not found in {}; methods: {}", method, state_->source, fmt::join(names, ", ")));
+  }
+  return detail::describe_graph(*found->graph());
 }
 
 at::Tensor MultiTaskModel::prepare_input(const at::Tensor& input) const {

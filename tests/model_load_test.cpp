@@ -144,3 +144,20 @@ TEST_CASE("model load without optimization matches optimized") {
     }
   }
 }
+
+TEST_CASE("model load optimizes every method") {
+  const MultiTaskModel model = MultiTaskModel::load(fixture("tiny.pt"), test_options());
+  // Batch norm is folded into the convolutions, and convolutions run on oneDNN's layout, in the
+  // backbone and in the heads alike, not only in forward.
+  CHECK(model.graph("backbone").find("aten::batch_norm") == std::string::npos);
+  for (const char* method : {"backbone", "head_seg", "head_det", "forward"}) {
+    CAPTURE(method);
+    CHECK(model.graph(method).find("mkldnn") != std::string::npos);
+  }
+
+  mtl::LoadOptions plain_options = test_options();
+  plain_options.optimize = false;
+  const MultiTaskModel plain = MultiTaskModel::load(fixture("tiny.pt"), plain_options);
+  CHECK(plain.graph("head_seg").find("mkldnn") == std::string::npos);
+  CHECK_THROWS_WITH_AS(model.graph("head_nope"), doctest::Contains("head_seg"), mtl::Error);
+}

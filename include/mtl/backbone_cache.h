@@ -8,7 +8,7 @@
 //     Least recently used entries are evicted until the total fits the capacity. An entry larger
 //     than the whole capacity is not stored. Capacity 0 disables caching.
 //   - Features are reference-counted, so an entry that a caller still holds survives its eviction
-//     until the caller releases it; eviction only drops the cache's reference and charge.
+//     until the caller releases it. Eviction drops only the cache's reference and charge.
 //   - Keys are scoped by the backbone digest, so a swapped or second model never receives another
 //     backbone's features.
 //   - Concurrent misses on one key run the backbone once; the other callers wait for that result.

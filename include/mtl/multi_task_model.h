@@ -1,5 +1,5 @@
 // MultiTaskModel: a loaded multi-task TorchScript archive that runs the backbone once and only
-// the heads a request asks for.
+// the heads that a request names.
 //
 // Load an archive (see docs/model-format.md) with load() or load_from_buffer(), then call run()
 // with an input tensor and a TaskMask, or call backbone() and head() yourself. Method handles are
@@ -40,9 +40,9 @@ struct MethodInfo {
 class MultiTaskModel {
  public:
   /// Loads an archive from a file, optimizes and checks it, and warms it up.
-  /// Throws: mtl::Error: kNotFound for a missing file; kInvalidModel for a file that is not a
+  /// Throws: mtl::Error with kNotFound for a missing file. kInvalidModel for a file that is not a
   /// TorchScript archive, a bad manifest, a missing or mistyped method, or a head that writes into
-  /// its input features; kInference if the backbone fails on the warm-up input.
+  /// its input features. kInference if the backbone fails on the warm-up input.
   static MultiTaskModel load(const std::string& path, const LoadOptions& options = {});
 
   /// Loads an archive from memory; `source` names it in messages. Throws: as load().
@@ -74,6 +74,10 @@ class MultiTaskModel {
 
   /// The archive's methods with their schemas.
   std::vector<MethodInfo> methods() const;
+
+  /// Returns the TorchScript graph of a method as mtl runs it (after optimization), for inspection.
+  /// Throws: mtl::Error (kNotFound) listing the methods.
+  std::string graph(const std::string& method) const;
 
   /// Checks an input and returns it as the backbone takes it: `[1, C, H, W]`, float32, contiguous,
   /// on the model's device. Accepts `[C, H, W]`, non-contiguous and channels-last tensors.

@@ -65,4 +65,37 @@ class BenchCommand {
   ModelOptions model_;
 };
 
+class EvalCommand {
+ public:
+  explicit EvalCommand(CLI::App& parent);
+  bool selected() const { return app_->parsed(); }
+  int execute() const;
+
+ private:
+  CLI::App* app_;
+  std::string model_path_;
+  std::string data_path_;
+  std::string tasks_;
+  std::string json_out_;
+  std::size_t limit_ = 0;
+  ModelOptions model_;
+};
+
+class GateCommand {
+ public:
+  explicit GateCommand(CLI::App& parent);
+  bool selected() const { return app_->parsed(); }
+  int execute() const;
+
+ private:
+  CLI::App* app_;
+  std::string baseline_path_;
+  std::string candidate_path_;
+  std::string data_path_;
+  std::string policy_path_;
+  std::string json_out_;
+  std::size_t limit_ = 0;
+  ModelOptions model_;
+};
+
 }  // namespace mtl::cli

@@ -19,13 +19,15 @@ void ModelOptions::add_to(CLI::App& app) {
 }  // namespace mtl::cli
 
 int main(int argc, char** argv) {
-  CLI::App app{"mtl: inspect, run and benchmark multi-task vision models (TorchScript archives in the mtl format)"};
+  CLI::App app{"mtl: inspect, run, benchmark, evaluate and gate multi-task vision models (TorchScript archives in the mtl format)"};
   app.require_subcommand(1);
   app.set_version_flag("--version", fmt::format("mtl {}.{}.{}", MTL_VERSION_MAJOR, MTL_VERSION_MINOR, MTL_VERSION_PATCH));
 
   const mtl::cli::InspectCommand inspect(app);
   const mtl::cli::RunCommand run(app);
   const mtl::cli::BenchCommand bench(app);
+  const mtl::cli::EvalCommand eval(app);
+  const mtl::cli::GateCommand gate(app);
 
   try {
     app.parse(argc, argv);
@@ -42,6 +44,12 @@ int main(int argc, char** argv) {
     }
     if (bench.selected()) {
       return bench.execute();
+    }
+    if (eval.selected()) {
+      return eval.execute();
+    }
+    if (gate.selected()) {
+      return gate.execute();
     }
   } catch (const mtl::Error& error) {
     fmt::print(stderr, "mtl: error ({}): {}\n", mtl::to_string(error.code()), error.what());

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
-# The whole test suite: installs the packages, builds everything (fixtures are exported by PyTorch
-# at build time), runs CTest (C++ doctest suites and the Python tests), then installs mtl into a
-# staging prefix and builds a separate consumer project against it with find_package(mtl).
+# The whole test suite. Installs the packages and builds everything; PyTorch exports the fixtures
+# at build time. Runs CTest (the C++ doctest suites, the command line checks and the Python tests).
+# Then installs mtl into a staging prefix and builds a separate project against it with
+# find_package(mtl).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 

@@ -19,7 +19,7 @@ _FROZEN_ATOL = 1e-4
 
 @dataclass
 class ExportReport:
-    """What export_model wrote and checked."""
+    """The archive export_model wrote, its methods, manifest and checked outputs."""
 
     path: str
     methods: List[str]

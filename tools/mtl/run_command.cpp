@@ -20,7 +20,7 @@ namespace {
 
 using nlohmann::json;
 
-// Where the overlay of image `index` goes: the path itself for one image, else a file in that folder.
+// Returns the overlay path of an image: the path itself for one image, else a file in that folder.
 std::string overlay_path(const std::string& overlay, const std::string& image, std::size_t image_count) {
   if (image_count == 1 && !std::filesystem::is_directory(overlay)) {
     return overlay;

@@ -19,7 +19,7 @@ fi
 mkdir -p "$out"
 
 scenes=()
-for index in 0 1 2 3 4; do
+for index in 1 2 3 4 5; do
   scenes+=("$eval_dir/images/$(printf '%06d' "$index").png")
 done
 

@@ -29,6 +29,14 @@ Color class_color(int index) {
           static_cast<uint8_t>((blue + lift) * 255)};
 }
 
+Color class_color(const std::string& name) {
+  uint32_t hash = 2166136261u;
+  for (const char c : name) {
+    hash = (hash ^ static_cast<uint8_t>(c)) * 16777619u;
+  }
+  return class_color(static_cast<int>(hash % 360));
+}
+
 void Canvas::blend(int x, int y, const Color& color, float alpha) {
   if (x < 0 || y < 0 || x >= image_.width || y >= image_.height) {
     return;
@@ -63,6 +71,8 @@ int Canvas::text_width(const std::string& text, int scale) {
 int Canvas::label(int x, int y, const std::string& text, const Color& background, int scale) {
   const int width = text_width(text, scale) + 2 * scale;
   const int height = 9 * scale;
+  // Keep the label inside the image when there is room for it.
+  x = std::max(0, std::min(x, image_.width - width));
   fill_rect(x, y, x + width - 1, y + height - 1, background, 0.85f);
 
   // Dark text on light backgrounds, white on dark ones (Rec. 601 luma).

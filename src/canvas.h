@@ -14,6 +14,10 @@ using Color = std::array<uint8_t, 3>;
 /// A distinct colour per class index, stable across runs (golden-angle hue steps).
 Color class_color(int index);
 
+/// A colour per class name (FNV-1a hash of the name), so that one class has one colour in every
+/// task, whatever its index there.
+Color class_color(const std::string& name);
+
 class Canvas {
  public:
   explicit Canvas(Image& image) : image_(image) {}

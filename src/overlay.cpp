@@ -29,6 +29,10 @@ void draw_segmentation(Image& image, const PreparedInput& geometry, const TaskIn
   const int64_t width = labels.size(1);
   const int64_t* data = labels.data_ptr<int64_t>();
   const auto background = std::find(task.labels.begin(), task.labels.end(), "background") - task.labels.begin();
+  std::vector<detail::Color> colors;
+  for (int64_t channel = 0; channel < logits.size(0); ++channel) {
+    colors.push_back(class_color(label_name(task, channel)));
+  }
 
   Canvas canvas(image);
   for (int y = 0; y < image.height; ++y) {
@@ -44,7 +48,7 @@ void draw_segmentation(Image& image, const PreparedInput& geometry, const TaskIn
       }
       const int64_t label = data[model_y * width + model_x];
       if (label != background) {
-        canvas.blend(x, y, class_color(static_cast<int>(label)), opacity);
+        canvas.blend(x, y, colors[label], opacity);
       }
     }
   }
@@ -76,7 +80,7 @@ void draw_detections(Image& image, const PreparedInput& geometry, const TaskInfo
   for (auto it = kept.rbegin(); it != kept.rend(); ++it) {
     const int64_t index = *it;
     const int64_t label = labels.data_ptr<int64_t>()[index];
-    const detail::Color color = class_color(static_cast<int>(label));
+    const detail::Color color = class_color(label_name(task, label));
     const int x0 = static_cast<int>(std::lround(geometry.to_image_x(box[index * 4 + 0])));
     const int y0 = static_cast<int>(std::lround(geometry.to_image_y(box[index * 4 + 1])));
     const int x1 = static_cast<int>(std::lround(geometry.to_image_x(box[index * 4 + 2])));
@@ -88,8 +92,8 @@ void draw_detections(Image& image, const PreparedInput& geometry, const TaskInfo
   }
 }
 
-// One text line summarizing an image-level task, or empty if it has nothing to show.
-std::string summary_line(const TaskInfo& task, const TensorMap& outputs, const OverlayOptions& options) {
+// Words summarizing an image-level task (the task name first), or none if it has nothing to show.
+std::vector<std::string> summary_words(const TaskInfo& task, const TensorMap& outputs, const OverlayOptions& options) {
   if (task.kind == TaskKind::kMultilabel) {
     const at::Tensor probabilities = outputs.at("logits").to(at::kFloat).sigmoid().contiguous().cpu();
     std::vector<std::pair<float, int64_t>> present;
@@ -100,32 +104,73 @@ std::string summary_line(const TaskInfo& task, const TensorMap& outputs, const O
       }
     }
     std::sort(present.rbegin(), present.rend());
-    std::string line = task.name + ":";
+    std::vector<std::string> words = {task.name + ":"};
     for (const auto& [p, i] : present) {
-      line += fmt::format(" {} {:.2f}", label_name(task, i), p);
+      words.push_back(fmt::format("{} {:.2f}", label_name(task, i), p));
     }
-    return present.empty() ? line + " (none)" : line;
+    if (present.empty()) {
+      words.push_back("(none)");
+    }
+    return words;
   }
   if (task.kind == TaskKind::kClassification) {
     const at::Tensor probabilities = outputs.at("logits").to(at::kFloat).softmax(0).cpu();
     const int64_t best = probabilities.argmax().item<int64_t>();
-    return fmt::format("{}: {} {:.2f}", task.name, label_name(task, best), probabilities[best].item<float>());
+    return {task.name + ":", fmt::format("{} {:.2f}", label_name(task, best), probabilities[best].item<float>())};
   }
   if (task.kind == TaskKind::kDepth) {
     const at::Tensor depth = outputs.at("depth").to(at::kFloat);
-    return fmt::format("{}: {:.2f} to {:.2f} m", task.name, depth.min().item<float>(), depth.max().item<float>());
+    return {task.name + ":", fmt::format("{:.2f} to {:.2f} m", depth.min().item<float>(), depth.max().item<float>())};
   }
-  return "";
+  return {};
+}
+
+// Joins words into lines no wider than `width` pixels (a longer single word gets its own line).
+std::vector<std::string> wrap(const std::vector<std::string>& words, int width, int scale) {
+  std::vector<std::string> lines;
+  std::string line;
+  for (const std::string& word : words) {
+    const std::string candidate = line.empty() ? word : line + " " + word;
+    if (!line.empty() && Canvas::text_width(candidate, scale) + 2 * scale > width) {
+      lines.push_back(line);
+      line = "  " + word;
+    } else {
+      line = candidate;
+    }
+  }
+  if (!line.empty()) {
+    lines.push_back(line);
+  }
+  return lines;
+}
+
+// Nearest-neighbour enlargement by an integer factor, so small images get readable labels.
+Image enlarge(const Image& image, int factor) {
+  Image large;
+  large.width = image.width * factor;
+  large.height = image.height * factor;
+  large.pixels.resize(static_cast<std::size_t>(large.width) * large.height * 3);
+  for (int y = 0; y < large.height; ++y) {
+    for (int x = 0; x < large.width; ++x) {
+      std::copy_n(image.at(x / factor, y / factor), 3, large.at(x, y));
+    }
+  }
+  return large;
 }
 
 }  // namespace
 
-Image draw_overlay(const Image& image, const PreparedInput& geometry, const std::vector<TaskInfo>& tasks,
+Image draw_overlay(const Image& image, const PreparedInput& prepared, const std::vector<TaskInfo>& tasks,
                    const RunResult& result, const OverlayOptions& options) {
   c10::NoGradGuard no_grad;
-  Image annotated = image;
+  const int shorter = std::max(1, std::min(image.width, image.height));
+  const int factor = std::max(1, (options.min_side + shorter - 1) / shorter);
+  Image annotated = factor > 1 ? enlarge(image, factor) : image;
+  PreparedInput geometry = prepared;
+  geometry.scale_x /= factor;
+  geometry.scale_y /= factor;
   // Text scale grows with the image, so labels stay readable on large photos.
-  const int scale = std::max(1, std::min(image.width, image.height) / 160);
+  const int scale = std::max(1, std::min(annotated.width, annotated.height) / 200);
 
   for (const TaskResult& task_result : result.tasks) {
     const TaskInfo& task = tasks.at(task_result.index);
@@ -143,8 +188,8 @@ Image draw_overlay(const Image& image, const PreparedInput& geometry, const std:
   Canvas canvas(annotated);
   int line_y = 0;
   for (const TaskResult& task_result : result.tasks) {
-    const std::string line = summary_line(tasks.at(task_result.index), task_result.outputs, options);
-    if (!line.empty()) {
+    const std::vector<std::string> words = summary_words(tasks.at(task_result.index), task_result.outputs, options);
+    for (const std::string& line : wrap(words, annotated.width, scale)) {
       canvas.label(0, line_y, line, {32, 32, 32}, scale);
       line_y += 10 * scale;
     }

@@ -21,13 +21,17 @@ struct OverlayOptions {
   float mask_opacity = 0.45f;
   /// At most this many boxes, highest scores first. Default: 50.
   int max_boxes = 50;
+  /// Images whose shorter side is below this many pixels are enlarged by an integer factor
+  /// (nearest neighbour) before drawing, so labels stay readable. Default: 512.
+  int min_side = 512;
 };
 
-/// Draws every task in `result` whose kind has a picture onto a copy of `image`. `geometry` is
+/// Draws every task in `result` whose kind has a picture onto a copy of `image`. `prepared` is
 /// the preprocess() result that produced the model input, to map model coordinates back to the
-/// image; `tasks` is the model's task list. A segmentation label named "background" is not coloured.
-/// Returns: the annotated copy; the input image is unchanged.
-Image draw_overlay(const Image& image, const PreparedInput& geometry, const std::vector<TaskInfo>& tasks,
+/// image; `tasks` is the model's task list. A segmentation label named "background" is not
+/// coloured, and one class name has one colour in every task.
+/// Returns: the annotated copy, enlarged if the image is smaller than `options.min_side`.
+Image draw_overlay(const Image& image, const PreparedInput& prepared, const std::vector<TaskInfo>& tasks,
                    const RunResult& result, const OverlayOptions& options = {});
 
 }  // namespace mtl

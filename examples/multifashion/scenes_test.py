@@ -164,9 +164,9 @@ class EvalSplitTest(unittest.TestCase):
                 expected_counts[annotation["category_id"]] += int(visible.sum())
             expected_counts[0] = CANVAS * CANVAS - expected_counts.sum()
 
-            label_image = Image.open(os.path.join(self.root, image["segmentation_file"]))
-            self.assertEqual(label_image.mode, "L")
-            label_map = np.asarray(label_image)
+            with Image.open(os.path.join(self.root, image["segmentation_file"])) as label_image:
+                self.assertEqual(label_image.mode, "L")
+                label_map = np.asarray(label_image)
             self.assertEqual(label_map.shape, (CANVAS, CANVAS))
             actual_counts = np.bincount(label_map.ravel(), minlength=256)
             np.testing.assert_array_equal(actual_counts, expected_counts, err_msg=image["file_name"])
@@ -175,15 +175,16 @@ class EvalSplitTest(unittest.TestCase):
         for image in self.index["images"]:
             box_classes = sorted({a["category_id"] for a in self.by_image[image["id"]]})
             self.assertEqual(image["tags"], box_classes, image["file_name"])
-            label_map = np.asarray(Image.open(os.path.join(self.root, image["segmentation_file"])))
+            with Image.open(os.path.join(self.root, image["segmentation_file"])) as label_image:
+                label_map = np.asarray(label_image)
             present = sorted(int(v) for v in np.unique(label_map) if v != 0)
             self.assertEqual(present, box_classes, image["file_name"])
 
     def test_images_are_rgb_canvas(self):
         for image in self.index["images"][:50]:
-            decoded = Image.open(os.path.join(self.root, image["file_name"]))
-            self.assertEqual(decoded.mode, "RGB")
-            self.assertEqual(decoded.size, (CANVAS, CANVAS))
+            with Image.open(os.path.join(self.root, image["file_name"])) as decoded:
+                self.assertEqual(decoded.mode, "RGB")
+                self.assertEqual(decoded.size, (CANVAS, CANVAS))
 
 
 class TrainSplitTest(unittest.TestCase):

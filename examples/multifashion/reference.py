@@ -3,8 +3,9 @@
 
 The outputs come from the saved archive (`torch.jit.load`), run as `backbone` followed by each
 task's head method, on inputs read from the scenes' PNG files with the preprocessing of
-evaluate.py. Float values are float32 results written as the exact float64 of each value, so a
-reader that parses them as float32 gets the original bits back. Sums are computed in float64.
+evaluate.py. Each float is a float32 result, written as the shortest decimal that parses back to
+the same float64, so a reader that parses it as float32 gets the original value. Sums are computed
+in float64.
 
 Per scene and task kind the file records:
 - detection: boxes [N, 4] (x1, y1, x2, y2 in input pixels), scores [N] and labels [N], in full;

@@ -105,8 +105,10 @@ void add_image(TaskEvaluation& evaluation, const eval::EvalDataset& dataset, con
       detections.labels.assign(labels.data_ptr<int64_t>(), labels.data_ptr<int64_t>() + labels.numel());
       const float* box = boxes.data_ptr<float>();
       for (int64_t i = 0; i < boxes.size(0); ++i) {
-        detections.boxes.push_back({geometry.to_image_x(box[i * 4]), geometry.to_image_y(box[i * 4 + 1]),
-                                    geometry.to_image_x(box[i * 4 + 2]), geometry.to_image_y(box[i * 4 + 3])});
+        detections.boxes.push_back(eval::Box{static_cast<float>(geometry.to_image_x(box[i * 4])),
+                                             static_cast<float>(geometry.to_image_y(box[i * 4 + 1])),
+                                             static_cast<float>(geometry.to_image_x(box[i * 4 + 2])),
+                                             static_cast<float>(geometry.to_image_y(box[i * 4 + 3]))});
       }
       std::get<eval::DetectionEvaluator>(evaluation.evaluator)
           .add(detections, evaluation.mapping->ground_truth_boxes(image));

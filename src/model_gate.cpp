@@ -2,6 +2,8 @@
 
 #include <fmt/format.h>
 
+#include <limits>
+
 #include "mtl/error.h"
 
 namespace mtl {
@@ -22,6 +24,10 @@ eval::GateReport block_all(const std::vector<eval::TaskMetrics>& baseline, const
         verdict.higher_is_better = value->higher_is_better;
       }
     }
+    // Nothing of the candidate was measured, so its figures are undefined (n/a, null in JSON).
+    verdict.candidate = std::numeric_limits<double>::quiet_NaN();
+    verdict.delta = std::numeric_limits<double>::quiet_NaN();
+    verdict.allowed = std::numeric_limits<double>::quiet_NaN();
     verdict.verdict = eval::Verdict::kBlocked;
     verdict.reason = reason;
     report.tasks.push_back(std::move(verdict));

@@ -28,23 +28,6 @@ double milliseconds_since(Clock::time_point start) {
   return std::chrono::duration<double, std::milli>(Clock::now() - start).count();
 }
 
-// Grad mode is per thread, so every entry point picks its own: inference mode normally, plain
-// no-grad when feature checks need tensor version counters (inference tensors have none).
-class GradGuard {
- public:
-  explicit GradGuard(bool track_versions) {
-    if (track_versions) {
-      no_grad_.emplace();
-    } else {
-      inference_.emplace();
-    }
-  }
-
- private:
-  std::optional<c10::InferenceMode> inference_;
-  std::optional<c10::NoGradGuard> no_grad_;
-};
-
 // Snapshot of the features before a head, to prove afterwards that the head left them unchanged.
 // Tensors with version counters are compared by counter. Inference tensors, made in inference mode
 // (for example by a cached request), have no counter, so they are compared by content digest.
@@ -187,7 +170,10 @@ RunResult MultiTaskModel::run(const at::Tensor& input, TaskMask mask, const RunO
                             version_string(), task_count(), fmt::join(state_->task_names, ", ")));
   }
 
-  GradGuard guard(options.check_features);
+  // Grad mode is per thread, so the request sets its own: inference mode normally, plain no-grad
+  // when feature checks need tensor version counters (inference tensors have none).
+  const c10::InferenceMode inference(!options.check_features);
+  const c10::AutoGradMode no_grad(false);
   RunResult result;
   result.model_name = state_->manifest.model_name;
   result.model_version = state_->manifest.model_version;

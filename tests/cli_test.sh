@@ -35,7 +35,7 @@ for command in inspect run bench eval gate; do
   check "$command --help" 0 "$mtl" "$command" --help
   expect_output "$command --help" "Usage:"
 done
-check "no subcommand" 106 "$mtl"
+check "no subcommand" 2 "$mtl"
 
 check "inspect" 0 "$mtl" inspect "$fixtures/tiny.pt"
 expect_output "inspect lists heads" "head_depth"

@@ -342,9 +342,10 @@ def parse_arguments(argv: Sequence[str]) -> argparse.Namespace:
     parser.add_argument("--threads", type=int, default=2, help="intra-op threads of torch (default: 2)")
     parser.add_argument("--data-dir", default=scenes.DEFAULT_DATA_DIR,
                         help=f"folder with the Fashion-MNIST .gz files (default: {scenes.DEFAULT_DATA_DIR})")
-    parser.add_argument("--eval-dir", default=os.path.join(REPO_ROOT, "build-data", "multifashion", "eval"),
+    parser.add_argument("--eval-dir", default=os.path.join(REPO_ROOT, "build", "data", "multifashion-eval"),
                         help="evaluation split folder, built there if missing (default: "
-                             "build-data/multifashion/eval in the repository)")
+                             "build/data/multifashion-eval in the repository, where the build and "
+                             "scripts/demo.sh put it)")
     parser.add_argument("--eval-seed", type=int, default=scenes.DEFAULT_EVAL_SEED,
                         help=f"seed of the evaluation split (default: {scenes.DEFAULT_EVAL_SEED})")
     parser.add_argument("--eval-count", type=int, default=scenes.DEFAULT_EVAL_COUNT,

@@ -15,7 +15,9 @@ int main(int argc, char** argv) {
   try {
     mtl::LoadOptions options;
     options.log_sink = [](mtl::LogLevel level, const std::string& message) {
-      std::cerr << mtl::to_string(level) << ": " << message << "\n";
+      if (level >= mtl::LogLevel::kWarning) {
+        std::cerr << mtl::to_string(level) << ": " << message << "\n";
+      }
     };
     const mtl::MultiTaskModel model = mtl::MultiTaskModel::load(argv[1], options);
     const mtl::Image image = mtl::Image::load(argv[2]);

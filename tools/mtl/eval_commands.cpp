@@ -1,6 +1,8 @@
 #include <fmt/format.h>
 
 #include <fstream>
+#include <iostream>
+#include <sstream>
 #include <nlohmann/json.hpp>
 
 #include "commands.h"
@@ -120,7 +122,8 @@ GateCommand::GateCommand(CLI::App& parent) {
 }
 
 int GateCommand::execute() const {
-  return eval::gate_exit_code(
+  std::ostringstream errors;
+  const int code = eval::gate_exit_code(
       [&] {
         const eval::EvalDataset dataset = eval::EvalDataset::load(data_path_);
         const MultiTaskModel baseline = MultiTaskModel::load(baseline_path_, load_options(model_));
@@ -143,13 +146,23 @@ int GateCommand::execute() const {
                    data_path_, outcome.report.format_table());
         if (!json_out_.empty()) {
           json report = json::parse(outcome.report.to_json());
-          report["baseline"] = {{"source", baseline_path_}, {"version", baseline.version_string()}};
+          report["baseline"] = {{"source", baseline_path_},
+                                {"model", baseline.manifest().model_name},
+                                {"version", baseline.manifest().model_version}};
           report["candidate"] = {{"source", candidate_path_}, {"failure", outcome.candidate_failure}};
+          if (outcome.candidate) {
+            report["candidate"]["model"] = outcome.candidate->model_name;
+            report["candidate"]["version"] = outcome.candidate->model_version;
+          }
           write_json(json_out_, report);
         }
         return outcome.report;
       },
-      std::cerr);
+      errors);
+  if (!errors.str().empty()) {
+    std::cerr << "mtl: " << errors.str();
+  }
+  return code;
 }
 
 }  // namespace mtl::cli

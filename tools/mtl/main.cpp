@@ -31,8 +31,17 @@ int main(int argc, char** argv) {
 
   try {
     app.parse(argc, argv);
+  } catch (const CLI::CallForHelp& request) {
+    return app.exit(request);
+  } catch (const CLI::CallForAllHelp& request) {
+    return app.exit(request);
+  } catch (const CLI::CallForVersion& request) {
+    return app.exit(request);
   } catch (const CLI::ParseError& error) {
-    return app.exit(error);
+    // Every usage error (a missing option, a file that does not exist) exits with 2, like any
+    // other error, so scripts and CI need to know only 0, 1 (gate blocked) and 2.
+    app.exit(error);
+    return 2;
   }
 
   try {

@@ -139,8 +139,10 @@ std::string summarize_text(const TaskInfo& task, const TensorMap& outputs, const
       for (std::size_t i = 0; i < found.size() && i < static_cast<std::size_t>(options.top_k); ++i) {
         parts.push_back(fmt::format("{} {:.2f}", label_name(task, found[i].label), found[i].score));
       }
-      return fmt::format("{} object{} >= {:.2f}{}{}", found.size(), found.size() == 1 ? "" : "s",
-                         options.score_threshold, parts.empty() ? "" : ": ", fmt::join(parts, ", "));
+      const std::string shown =
+          found.size() > parts.size() ? fmt::format(" (top {} of {})", parts.size(), found.size()) : "";
+      return fmt::format("{} object{} >= {:.2f}{}{}{}", found.size(), found.size() == 1 ? "" : "s",
+                         options.score_threshold, parts.empty() ? "" : ": ", fmt::join(parts, ", "), shown);
     }
     case TaskKind::kSegmentation:
       for (const auto& [share, index] : ranked(class_shares(outputs.at("logits")), options.top_k)) {

@@ -74,11 +74,8 @@ BenchCommand::BenchCommand(CLI::App& parent) {
 }
 
 int BenchCommand::execute() const {
-  LoadOptions options;
-  options.device = model_.device;
-  options.intra_op_threads = model_.threads;
   const Clock::time_point load_start = Clock::now();
-  const MultiTaskModel model = MultiTaskModel::load(model_path_, options);
+  const MultiTaskModel model = MultiTaskModel::load(model_path_, model_.load_options());
   const double load_ms = milliseconds_since(load_start);
 
   const InputSpec& spec = model.manifest().input;

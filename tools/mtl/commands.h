@@ -5,6 +5,8 @@
 
 #include <CLI/CLI.hpp>
 
+#include "mtl/load_options.h"
+
 #include <string>
 #include <vector>
 
@@ -15,6 +17,9 @@ struct ModelOptions {
   int threads = 0;
   std::string device = "cpu";
   void add_to(CLI::App& app);
+
+  /// Load options with these settings and a log sink that prints warnings to standard error.
+  LoadOptions load_options() const;
 };
 
 class InspectCommand {

@@ -18,18 +18,6 @@ namespace {
 
 using nlohmann::json;
 
-LoadOptions load_options(const ModelOptions& model) {
-  LoadOptions options;
-  options.device = model.device;
-  options.intra_op_threads = model.threads;
-  options.log_sink = [](LogLevel level, const std::string& message) {
-    if (level >= LogLevel::kWarning) {
-      fmt::print(stderr, "{}: {}\n", to_string(level), message);
-    }
-  };
-  return options;
-}
-
 EvaluationReport evaluate_with_progress(const MultiTaskModel& model, const eval::EvalDataset& dataset,
                                         const std::string& tasks, std::size_t limit) {
   EvaluateOptions options;
@@ -83,7 +71,7 @@ EvalCommand::EvalCommand(CLI::App& parent) {
 
 int EvalCommand::execute() const {
   const eval::EvalDataset dataset = eval::EvalDataset::load(data_path_);
-  const MultiTaskModel model = MultiTaskModel::load(model_path_, load_options(model_));
+  const MultiTaskModel model = MultiTaskModel::load(model_path_, model_.load_options());
   const EvaluationReport report = evaluate_with_progress(model, dataset, tasks_, limit_);
 
   fmt::print("{} on {}\n\n{}\n", model.version_string(), data_path_, eval::format_metrics_table(report.tasks));
@@ -126,7 +114,7 @@ int GateCommand::execute() const {
   const int code = eval::gate_exit_code(
       [&] {
         const eval::EvalDataset dataset = eval::EvalDataset::load(data_path_);
-        const MultiTaskModel baseline = MultiTaskModel::load(baseline_path_, load_options(model_));
+        const MultiTaskModel baseline = MultiTaskModel::load(baseline_path_, model_.load_options());
         const eval::GatePolicy policy = policy_path_.empty() ? eval::GatePolicy::from_manifest(baseline.tasks())
                                                              : eval::GatePolicy::load(policy_path_, baseline.tasks());
         const EvaluationReport baseline_report = evaluate_with_progress(baseline, dataset, "", limit_);
@@ -136,7 +124,7 @@ int GateCommand::execute() const {
         ProgressBar bar("candidate");
         candidate_options.progress = [&](std::size_t done, std::size_t total) { bar.update(done, total); };
         const GateOutcome outcome = gate_candidate(
-            policy, baseline_report.tasks, [&] { return MultiTaskModel::load(candidate_path_, load_options(model_)); },
+            policy, baseline_report.tasks, [&] { return MultiTaskModel::load(candidate_path_, model_.load_options()); },
             dataset, candidate_options);
 
         fmt::print("baseline  {} ({})\ncandidate {}\ndata      {}\n\n{}", baseline.version_string(), baseline_path_,

@@ -16,9 +16,7 @@ InspectCommand::InspectCommand(CLI::App& parent) {
 }
 
 int InspectCommand::execute() const {
-  LoadOptions options;
-  options.device = model_.device;
-  options.intra_op_threads = model_.threads;
+  LoadOptions options = model_.load_options();
   options.warmup_runs = 0;
   std::vector<std::string> warnings;
   options.log_sink = [&](LogLevel level, const std::string& message) {

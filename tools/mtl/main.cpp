@@ -16,6 +16,18 @@ void ModelOptions::add_to(CLI::App& app) {
   app.add_option("--device", device, "device to run on, such as cpu or cuda:0")->capture_default_str();
 }
 
+LoadOptions ModelOptions::load_options() const {
+  LoadOptions options;
+  options.device = device;
+  options.intra_op_threads = threads;
+  options.log_sink = [](LogLevel level, const std::string& message) {
+    if (level >= LogLevel::kWarning) {
+      fmt::print(stderr, "{}: {}\n", to_string(level), message);
+    }
+  };
+  return options;
+}
+
 }  // namespace mtl::cli
 
 int main(int argc, char** argv) {

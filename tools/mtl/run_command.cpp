@@ -81,15 +81,7 @@ RunCommand::RunCommand(CLI::App& parent) {
 }
 
 int RunCommand::execute() const {
-  LoadOptions options;
-  options.device = model_.device;
-  options.intra_op_threads = model_.threads;
-  options.log_sink = [](LogLevel level, const std::string& message) {
-    if (level >= LogLevel::kWarning) {
-      fmt::print(stderr, "{}: {}\n", to_string(level), message);
-    }
-  };
-  const MultiTaskModel model = MultiTaskModel::load(model_path_, options);
+  const MultiTaskModel model = MultiTaskModel::load(model_path_, model_.load_options());
   const std::vector<std::string> sets = task_sets_.empty() ? std::vector<std::string>{"all"} : task_sets_;
   std::vector<TaskMask> masks;
   for (const std::string& set : sets) {

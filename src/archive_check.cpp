@@ -26,6 +26,7 @@ constexpr std::size_t kLocalHeaderSize = 30;
 constexpr std::size_t kMaxCommentSize = 0xffff;
 constexpr uint16_t kStored = 0;
 constexpr uint16_t kDeflated = 8;
+constexpr uint64_t kMaxInflatedSize = uint64_t{256} << 20;
 
 class ZipReader {
  public:
@@ -173,8 +174,9 @@ uint32_t crc_of_deflated(const unsigned char* data, uint64_t size, uint64_t expe
 
 }  // namespace
 
-void verify_archive(const unsigned char* data, std::size_t size, const std::string& source) {
+std::vector<ArchiveEntry> verify_archive(const unsigned char* data, std::size_t size, const std::string& source) {
   const ZipReader zip(data, size, source);
+  std::vector<ArchiveEntry> entries;
   const Directory directory = find_directory(zip);
   if (directory.entries == 0) {
     zip.fail("the ZIP archive is empty");
@@ -214,6 +216,13 @@ void verify_archive(const unsigned char* data, std::size_t size, const std::stri
       }
       actual = crc_of(zip.at(payload), compressed);
     } else if (method == kDeflated) {
+      // TorchScript stores weights uncompressed and deflates only code and small files, so a large
+      // inflated size means a damaged or hostile archive (a few kilobytes can claim gigabytes).
+      if (uncompressed > kMaxInflatedSize) {
+        zip.fail(fmt::format("compressed entry '{}' would inflate to {} bytes, more than the {} MiB limit for code "
+                             "and manifest entries",
+                             name, uncompressed, kMaxInflatedSize >> 20));
+      }
       bool ok = false;
       actual = crc_of_deflated(zip.at(payload), compressed, uncompressed, ok);
       if (!ok) {
@@ -226,8 +235,10 @@ void verify_archive(const unsigned char* data, std::size_t size, const std::stri
     if (actual != crc) {
       zip.fail(fmt::format("entry '{}' is corrupt: CRC-32 {:08x}, expected {:08x}", name, actual, crc));
     }
+    entries.push_back({name, uncompressed});
     position += kCentralHeaderSize + name_length + extra_length + comment_length;
   }
+  return entries;
 }
 
 }  // namespace mtl::detail

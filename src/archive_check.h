@@ -7,12 +7,21 @@
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
 #include <string>
+#include <vector>
 
 namespace mtl::detail {
 
+/// One entry of the archive, as its ZIP directory records it.
+struct ArchiveEntry {
+  std::string name;
+  uint64_t size = 0;  ///< Uncompressed bytes.
+};
+
+/// Returns the archive's entries after checking them.
 /// Throws mtl::Error (kInvalidModel) naming `source` and the first problem: not a ZIP file,
 /// truncated, an entry outside the data, an unsupported compression method, or a CRC mismatch.
-void verify_archive(const unsigned char* data, std::size_t size, const std::string& source);
+std::vector<ArchiveEntry> verify_archive(const unsigned char* data, std::size_t size, const std::string& source);
 
 }  // namespace mtl::detail

@@ -14,6 +14,10 @@
 namespace mtl {
 namespace {
 
+// 100 megapixels, 300 MB decoded: far above any model input, low enough to stop a 400 KB PNG
+// that claims 20000x20000 pixels from taking gigabytes.
+constexpr uint64_t kMaxPixels = 100'000'000;
+
 struct StbFree {
   void operator()(stbi_uc* data) const { stbi_image_free(data); }
 };
@@ -60,6 +64,13 @@ Image Image::decode(const void* data, std::size_t size, const std::string& sourc
   int width = 0;
   int height = 0;
   int channels = 0;
+  // The header alone gives the size; refuse to allocate for an image no vision model takes.
+  if (stbi_info_from_memory(static_cast<const stbi_uc*>(data), static_cast<int>(size), &width, &height, &channels) &&
+      static_cast<uint64_t>(width) * static_cast<uint64_t>(height) > kMaxPixels) {
+    throw Error(ErrorCode::kInvalidData,
+                fmt::format("image '{}' is {}x{} pixels, more than the {} megapixels mtl decodes; downscale it first",
+                            source, width, height, kMaxPixels / 1000000));
+  }
   stbi_uc* raw = stbi_load_from_memory(static_cast<const stbi_uc*>(data), static_cast<int>(size), &width, &height,
                                        &channels, 3);
   return from_stb(raw, width, height, source);

@@ -7,6 +7,7 @@
 #include <regex>
 #include <set>
 
+#include "json_depth.h"
 #include "mtl/error.h"
 
 namespace mtl {
@@ -80,8 +81,9 @@ class FieldReader {
     }
     std::vector<float> values;
     for (const json& item : parent.at(key)) {
-      if (!item.is_number() || !std::isfinite(item.get<double>())) {
-        fail(path, fmt::format("contains {}, expected finite numbers", item.dump()));
+      // Values are stored as float32, so they must be finite as float32 too.
+      if (!item.is_number() || !std::isfinite(item.get<double>()) || !std::isfinite(item.get<float>())) {
+        fail(path, fmt::format("contains {}, expected finite float32 numbers", item.dump()));
       }
       values.push_back(item.get<float>());
     }
@@ -152,8 +154,9 @@ InputSpec parse_input(const FieldReader& reader, const json& input) {
                                               spec.mean.size(), spec.std.size(), spec.channels));
   }
   for (float value : spec.std) {
-    if (!(value > 0.0f)) {
-      reader.fail("input.std", fmt::format("contains {}, expected positive values", value));
+    // Below 1e-6 normalization turns ordinary pixels into infinities.
+    if (!(value >= 1e-6f)) {
+      reader.fail("input.std", fmt::format("contains {}, expected values of at least 1e-6", value));
     }
   }
   return spec;
@@ -206,6 +209,11 @@ TaskInfo parse_task(const FieldReader& reader, const json& entry, std::size_t in
 }  // namespace
 
 Manifest Manifest::parse(const std::string& json_text, const std::string& source) {
+  if (const std::size_t too_deep = detail::find_excess_json_depth(json_text); too_deep != std::string::npos) {
+    throw Error(ErrorCode::kInvalidModel,
+                fmt::format("{}: manifest mtl/manifest.json nests deeper than {} levels at byte {}; re-export the model",
+                            source, detail::kMaxJsonDepth, too_deep));
+  }
   json root;
   try {
     root = json::parse(json_text);
@@ -225,12 +233,13 @@ Manifest Manifest::parse(const std::string& json_text, const std::string& source
   }
 
   Manifest manifest;
-  manifest.format_version = static_cast<int>(reader.integer(root, "format_version", "format_version"));
-  if (manifest.format_version < 1 || manifest.format_version > kFormatVersion) {
+  const int64_t format_version = reader.integer(root, "format_version", "format_version");
+  if (format_version < 1 || format_version > kFormatVersion) {
     reader.fail("format_version", fmt::format("is {}, but this build of mtl reads version {} and older; "
                                               "upgrade mtl or export with an older format",
-                                              manifest.format_version, kFormatVersion));
+                                              format_version, kFormatVersion));
   }
+  manifest.format_version = static_cast<int>(format_version);
 
   const json& model = reader.object(root, "model", "model");
   manifest.model_name = reader.string(model, "name", "model.name");

@@ -13,7 +13,14 @@ bool needs_freezing(const torch::jit::Module& module) { return module.hasattr("t
 torch::jit::Module freeze_keeping(const torch::jit::Module& module, const std::vector<std::string>& methods) {
   torch::jit::Module evaluating = module.clone();
   evaluating.eval();
-  return torch::jit::freeze_module(evaluating, methods);
+  torch::jit::Module frozen = torch::jit::freeze_module(evaluating, methods);
+  // torch.jit.freeze folds batch norm into convolutions in every preserved method; do the same, so
+  // the model runs folded even when LoadOptions::optimize is off.
+  for (const std::string& name : methods) {
+    std::shared_ptr<torch::jit::Graph> graph = frozen.get_method(name).graph();
+    torch::jit::OptimizeFrozenGraph(graph, /*optimize_numerics=*/true);
+  }
+  return frozen;
 }
 
 void optimize_methods(torch::jit::Module& module, const std::vector<std::string>& methods) {

@@ -11,7 +11,8 @@ namespace mtl::detail {
 /// Returns true if the module still has the `training` attribute, that is, it was saved unfrozen.
 bool needs_freezing(const torch::jit::Module& module);
 
-/// Freezes an unfrozen module in eval mode, keeping every method in `methods`.
+/// Freezes an unfrozen module in eval mode, keeping every method in `methods`, and folds batch
+/// norm into convolutions as torch.jit.freeze does.
 torch::jit::Module freeze_keeping(const torch::jit::Module& module, const std::vector<std::string>& methods);
 
 /// Applies the frozen-graph passes of torch.jit.optimize_for_inference to each method's graph.

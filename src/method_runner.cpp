@@ -4,6 +4,7 @@
 
 #include "feature_store.h"
 #include "mtl/error.h"
+#include "output_check.h"
 #include "torch_boundary.h"
 
 namespace mtl::detail {
@@ -27,11 +28,26 @@ Features run_backbone(const ModelState& state, const at::Tensor& input) {
     for (const auto& entry : value.toGenericDict()) {
       entries.emplace_back(entry.key().toStringRef(), entry.value().toTensor());
     }
+    if (entries.empty()) {
+      throw Error(ErrorCode::kInference, context + ": it returned an empty dictionary; a backbone must return at "
+                                                   "least one feature tensor");
+    }
     return Features(std::move(entries));
   });
 }
 
 TensorMap run_head(const ModelState& state, int index, const Features& features) {
+  TensorMap outputs = run_head_unchecked(state, index, features);
+  const TaskInfo& task = state.manifest.tasks[index];
+  if (const auto violation = find_output_violation(task, outputs)) {
+    throw Error(ErrorCode::kInference, fmt::format("{}: head '{}' ({}) broke the {} output convention on this input: {}",
+                                                   state.source, task.name, task.method, to_string(task.kind),
+                                                   *violation));
+  }
+  return outputs;
+}
+
+TensorMap run_head_unchecked(const ModelState& state, int index, const Features& features) {
   const TaskInfo& task = state.manifest.tasks.at(index);
   if (features.empty()) {
     throw Error(ErrorCode::kInvalidArgument,

@@ -30,17 +30,24 @@ double seconds_since(Clock::time_point start) {
   return std::chrono::duration<double>(Clock::now() - start).count();
 }
 
-// Drops the letterbox padding of a dense [..., H, W] output, so it covers exactly the image.
+// Drops the letterbox padding of a dense [..., H, W] output, so it covers exactly the image. The
+// output may have a lower resolution than the model input, so the padding is scaled to it.
 at::Tensor crop_padding(const at::Tensor& dense, const PreparedInput& geometry, int image_width, int image_height) {
+  const at::Tensor& input = geometry.tensor;
   if (geometry.pad_x == 0 && geometry.pad_y == 0) {
     return dense;
   }
   const int64_t height_dim = dense.dim() - 2;
-  const auto top = static_cast<int64_t>(geometry.pad_y);
-  const auto left = static_cast<int64_t>(geometry.pad_x);
-  const int64_t height = std::min<int64_t>(dense.size(height_dim) - top, std::lround(image_height * geometry.scale_y));
-  const int64_t width = std::min<int64_t>(dense.size(height_dim + 1) - left, std::lround(image_width * geometry.scale_x));
-  return dense.narrow(height_dim, top, height).narrow(height_dim + 1, left, width);
+  const double ratio_y = static_cast<double>(dense.size(height_dim)) / static_cast<double>(input.size(2));
+  const double ratio_x = static_cast<double>(dense.size(height_dim + 1)) / static_cast<double>(input.size(3));
+  const int64_t top = std::lround(geometry.pad_y * ratio_y);
+  const int64_t left = std::lround(geometry.pad_x * ratio_x);
+  const int64_t height = std::clamp<int64_t>(std::lround(image_height * geometry.scale_y * ratio_y), 1,
+                                             std::max<int64_t>(1, dense.size(height_dim) - top));
+  const int64_t width = std::clamp<int64_t>(std::lround(image_width * geometry.scale_x * ratio_x), 1,
+                                            std::max<int64_t>(1, dense.size(height_dim + 1) - left));
+  return dense.narrow(height_dim, std::min(top, dense.size(height_dim) - 1), height)
+      .narrow(height_dim + 1, std::min(left, dense.size(height_dim + 1) - 1), width);
 }
 
 // One task's evaluator and label mapping; `evaluated` holds the ids of the images it scores.
@@ -62,6 +69,16 @@ void prepare_evaluator(TaskEvaluation& evaluation, const eval::EvalDataset& data
                   fmt::format("task '{}' ({}) has no labels in its manifest, so its outputs cannot be matched to the "
                               "set's categories",
                               task.name, to_string(task.kind)));
+    }
+    if (task.kind == TaskKind::kSegmentation) {
+      for (const eval::Category& category : dataset.categories()) {
+        if (category.name == task.labels.front()) {
+          throw Error(ErrorCode::kInvalidData,
+                      fmt::format("segmentation task '{}' has the set's category '{}' as label 0, but label 0 of a "
+                                  "segmentation task is the background (docs/eval-format.md); put \"background\" first",
+                                  task.name, category.name));
+        }
+      }
     }
     evaluation.mapping = eval::LabelMapping::create(dataset, task.kind, task.labels, task.name);
   }

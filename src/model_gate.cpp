@@ -44,7 +44,7 @@ GateOutcome gate_candidate(const eval::GatePolicy& policy, const std::vector<eva
   std::optional<MultiTaskModel> candidate;
   try {
     candidate = load_candidate();
-  } catch (const Error& error) {
+  } catch (const std::exception& error) {
     outcome.candidate_failure = fmt::format("the candidate failed to load: {}", error.what());
   }
 
@@ -60,6 +60,9 @@ GateOutcome gate_candidate(const eval::GatePolicy& policy, const std::vector<eva
       if (error.code() == ErrorCode::kIo || error.code() == ErrorCode::kNotFound) {
         throw;
       }
+      outcome.candidate_failure = fmt::format("the candidate failed on the evaluation set: {}", error.what());
+    } catch (const std::exception& error) {
+      // Anything else thrown while the candidate runs is the candidate's failure too.
       outcome.candidate_failure = fmt::format("the candidate failed on the evaluation set: {}", error.what());
     }
   }

@@ -1,5 +1,6 @@
 #include "model_loader.h"
 
+#include <ATen/Context.h>
 #include <ATen/Parallel.h>
 #include <c10/core/InferenceMode.h>
 #include <fmt/format.h>
@@ -10,6 +11,7 @@
 #include <caffe2/serialize/in_memory_adapter.h>
 
 #include <filesystem>
+#include <set>
 #include <fstream>
 #include <iterator>
 #include <thread>
@@ -31,11 +33,25 @@ const char* const kManifestFile = "mtl/manifest.json";
 // Marks an extra file that the archive does not contain: torch::jit::load leaves such entries as
 // they were, and a real manifest is JSON, so it never starts with a NUL byte.
 const std::string kAbsent(1, '\0');
+// More intra-op threads than this only oversubscribes any machine mtl runs on.
+constexpr int kMaxThreads = 1024;
 
 c10::Device parse_device(const std::string& spec) {
-  return call_torch(ErrorCode::kInvalidArgument,
-                    fmt::format("LoadOptions.device '{}' is invalid (expected \"cpu\" or \"cuda:N\")", spec),
-                    [&] { return c10::Device(spec); });
+  const c10::Device device = call_torch(
+      ErrorCode::kInvalidArgument,
+      fmt::format("LoadOptions.device '{}' is invalid (expected \"cpu\" or \"cuda:N\")", spec),
+      [&] { return c10::Device(spec); });
+  if (!device.is_cpu() && !device.is_cuda()) {
+    throw Error(ErrorCode::kInvalidArgument,
+                fmt::format("LoadOptions.device '{}' is not supported; use \"cpu\" or \"cuda:N\"", spec));
+  }
+  if (device.is_cuda() && !at::hasCUDA()) {
+    throw Error(ErrorCode::kInvalidArgument,
+                fmt::format("LoadOptions.device '{}' is not available: this LibTorch build has no CUDA support or no "
+                            "CUDA device is visible; use \"cpu\"",
+                            spec));
+  }
+  return device;
 }
 
 std::vector<std::string> method_names(const torch::jit::Module& module) {
@@ -96,6 +112,72 @@ Manifest discover_manifest(const torch::jit::Module& module, const std::string& 
   return manifest;
 }
 
+// Rejects weights that do not match their records. LibTorch 1.13 sizes each storage from the
+// pickle and fills it from its record without comparing the two, so a record cut short (with valid
+// CRCs) would be read past its end. Every storage must match a tensor record of exactly its size,
+// and every tensor must lie inside its storage.
+void check_weight_records(const torch::jit::Module& module, const std::vector<std::string>& methods,
+                          const std::vector<ArchiveEntry>& entries, const std::string& source) {
+  std::multiset<uint64_t> record_sizes;
+  for (const ArchiveEntry& entry : entries) {
+    const bool tensor_record = entry.name.find("/constants/") != std::string::npos ||
+                               entry.name.find("/data/") != std::string::npos;
+    if (tensor_record && entry.name.find(".pkl") == std::string::npos) {
+      record_sizes.insert(entry.size);
+    }
+  }
+
+  std::vector<std::pair<std::string, at::Tensor>> tensors;
+  for (const std::string& name : methods) {
+    for (const torch::jit::Node* node : module.get_method(name).graph()->nodes()) {
+      if (node->kind() == c10::prim::Constant && node->output()->type()->cast<c10::TensorType>()) {
+        const auto value = torch::jit::toIValue(node->output());
+        if (value && value->isTensor()) {
+          tensors.emplace_back("a constant of method '" + name + "'", value->toTensor());
+        }
+      }
+    }
+  }
+  for (const auto& parameter : module.named_attributes(/*recurse=*/true)) {
+    if (parameter.value.isTensor()) {
+      tensors.emplace_back("attribute '" + parameter.name + "'", parameter.value.toTensor());
+    }
+  }
+
+  std::set<const void*> seen;
+  for (const auto& [where, tensor] : tensors) {
+    if (!tensor.defined() || !tensor.has_storage() || tensor.is_mkldnn()) {
+      continue;
+    }
+    const uint64_t storage_bytes = tensor.storage().nbytes();
+    if (seen.insert(tensor.storage().unsafeGetStorageImpl()).second && storage_bytes > 0) {
+      const auto match = record_sizes.find(storage_bytes);
+      if (match == record_sizes.end()) {
+        throw Error(ErrorCode::kInvalidModel,
+                    fmt::format("{}: {} (shape {}) has a {}-byte storage but no tensor record of that size; a weight "
+                                "record is damaged or cut short, re-export the model",
+                                source, where, tensor.sizes(), storage_bytes));
+      }
+      record_sizes.erase(match);
+    }
+
+    int64_t last = tensor.storage_offset();
+    bool inside = last >= 0;
+    for (int64_t d = 0; d < tensor.dim() && inside; ++d) {
+      inside = tensor.stride(d) >= 0;
+      last += tensor.size(d) > 0 ? (tensor.size(d) - 1) * tensor.stride(d) : 0;
+    }
+    const uint64_t needed = static_cast<uint64_t>(last + 1) * tensor.element_size();
+    if (!inside || (tensor.numel() > 0 && needed > storage_bytes)) {
+      throw Error(ErrorCode::kInvalidModel,
+                  fmt::format("{}: {} (shape {}, strides {}, offset {}) reaches past its {}-byte storage; the "
+                              "archive is damaged, re-export it",
+                              source, where, tensor.sizes(), tensor.strides(), tensor.storage_offset(),
+                              storage_bytes));
+    }
+  }
+}
+
 void check_schema(const torch::jit::Method& method, const std::string& source, const std::string& role,
                   const c10::TypePtr& argument_type) {
   static const c10::TypePtr kFeatureDict = c10::DictType::create(c10::StringType::get(), c10::TensorType::get());
@@ -125,6 +207,7 @@ void set_threads(const LoadOptions& options, ModelState& state) {
   if (options.intra_op_threads < 0) {
     return;
   }
+
   const int threads = options.intra_op_threads > 0 ? options.intra_op_threads
                                                    : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
   if (at::get_num_threads() != threads) {
@@ -152,7 +235,7 @@ std::vector<bool> verify_heads(const ModelState& state, const at::Tensor& sample
 
     TensorMap outputs;
     try {
-      outputs = run_head(state, static_cast<int>(index), features);
+      outputs = run_head_unchecked(state, static_cast<int>(index), features);
     } catch (const Error& error) {
       usable[index] = false;
       state.log(LogLevel::kWarning, fmt::format("{}: head '{}' failed on the warm-up input and was not warmed up: {}",
@@ -191,8 +274,8 @@ void warm_up(const ModelState& state, const at::Tensor& sample, int runs, const 
 }
 
 std::shared_ptr<ModelState> finish_loading(torch::jit::Module module, const std::string& manifest_text,
-                                           const std::string& source, const LoadOptions& options,
-                                           const c10::Device& device) {
+                                           const std::vector<ArchiveEntry>& entries, const std::string& source,
+                                           const LoadOptions& options, const c10::Device& device) {
   auto state = std::make_shared<ModelState>();
   state->source = source;
   state->device = device;
@@ -229,11 +312,16 @@ std::shared_ptr<ModelState> finish_loading(torch::jit::Module module, const std:
   }
 
   call_torch(ErrorCode::kInvalidModel, fmt::format("{}: preparing the model failed", source), [&] {
+    // Before freezing, the module's tensors are still the ones read from the records.
+    check_weight_records(module, methods, entries, source);
     if (needs_freezing(module)) {
       module = freeze_keeping(module, methods);
     }
+    // The cache shares features between models by this digest, so it is computed from the weights
+    // themselves: a manifest's declared digest could be stale or copied from another model.
+    state->backbone_digest = graph_constant_digest(*module.get_method(backbone_name).graph());
     if (state->manifest.backbone_digest.empty()) {
-      state->manifest.backbone_digest = graph_constant_digest(*module.get_method(backbone_name).graph());
+      state->manifest.backbone_digest = state->backbone_digest;
     }
     if (options.optimize) {
       optimize_methods(module, methods);
@@ -251,7 +339,10 @@ std::shared_ptr<ModelState> finish_loading(torch::jit::Module module, const std:
 
   set_threads(options, *state);
 
-  const at::Tensor sample = sample_input(state->manifest.input, device);
+  const at::Tensor sample = call_torch(
+      ErrorCode::kInvalidModel,
+      fmt::format("{}: the warm-up input of the manifest's size could not be made", source),
+      [&] { return sample_input(state->manifest.input, device); });
   std::vector<bool> usable(state->heads.size(), true);
   if (options.verify_heads) {
     usable = verify_heads(*state, sample);
@@ -287,7 +378,13 @@ std::shared_ptr<ModelState> load_from_file(const std::string& path, const LoadOp
 std::shared_ptr<ModelState> load_from_memory(const unsigned char* data, std::size_t size, const std::string& source,
                                              const LoadOptions& options) {
   const c10::Device device = parse_device(options.device);
-  verify_archive(data, size, source);
+  if (options.intra_op_threads > kMaxThreads) {
+    throw Error(ErrorCode::kInvalidArgument,
+                fmt::format("LoadOptions.intra_op_threads is {}, more than the {} mtl accepts; use at most the "
+                            "machine's cores ({})",
+                            options.intra_op_threads, kMaxThreads, std::thread::hardware_concurrency()));
+  }
+  const std::vector<ArchiveEntry> entries = verify_archive(data, size, source);
 
   torch::jit::ExtraFilesMap extra_files = {{kManifestFile, kAbsent}};
   torch::jit::Module module = call_torch(
@@ -297,7 +394,7 @@ std::shared_ptr<ModelState> load_from_memory(const unsigned char* data, std::siz
         auto reader = std::make_shared<caffe2::serialize::MemoryReadAdapter>(data, static_cast<off_t>(size));
         return torch::jit::load(reader, device, extra_files);
       });
-  return finish_loading(std::move(module), extra_files[kManifestFile], source, options, device);
+  return finish_loading(std::move(module), extra_files[kManifestFile], entries, source, options, device);
 }
 
 }  // namespace mtl::detail

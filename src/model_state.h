@@ -17,6 +17,7 @@ struct ModelState {
   std::string source;
   torch::jit::Module module;
   Manifest manifest;
+  std::string backbone_digest;  // computed at load from the backbone's weights, never from the manifest
   std::vector<std::string> task_names;
   c10::Device device{c10::kCPU};
   LogSink log_sink;

@@ -65,6 +65,23 @@ class FeatureSnapshot {
   std::vector<Mark> marks_;
 };
 
+// Copies every feature that shares memory with the caller's input. A backbone may pass its input
+// through as a feature, and a cached entry must not change when the caller reuses that buffer.
+Features detach_from_input(Features features, const at::Tensor& input) {
+  bool aliased = false;
+  for (const auto& entry : features.entries()) {
+    aliased = aliased || (entry.second.has_storage() && input.has_storage() && entry.second.is_alias_of(input));
+  }
+  if (!aliased) {
+    return features;
+  }
+  std::vector<std::pair<std::string, at::Tensor>> copies;
+  for (const auto& [name, tensor] : features.entries()) {
+    copies.emplace_back(name, tensor.is_alias_of(input) ? tensor.clone() : tensor);
+  }
+  return Features(std::move(copies));
+}
+
 }  // namespace
 
 MultiTaskModel::MultiTaskModel(std::shared_ptr<const detail::ModelState> state) : state_(std::move(state)) {}
@@ -103,7 +120,7 @@ TaskMask MultiTaskModel::mask(const std::string& spec) const { return TaskMask::
 
 TaskMask MultiTaskModel::all_tasks() const { return TaskMask::all(task_count()); }
 
-const std::string& MultiTaskModel::backbone_digest() const { return state_->manifest.backbone_digest; }
+const std::string& MultiTaskModel::backbone_digest() const { return state_->backbone_digest; }
 
 std::string MultiTaskModel::version_string() const {
   return state_->manifest.model_name + " " + state_->manifest.model_version;
@@ -186,10 +203,11 @@ RunResult MultiTaskModel::run(const at::Tensor& input, TaskMask mask, const RunO
   const Clock::time_point backbone_start = Clock::now();
   std::optional<CacheKey> key;
   if (options.cache != nullptr) {
-    const std::string& digest = state_->manifest.backbone_digest;
+    const std::string& digest = state_->backbone_digest;
     key = options.cache_key ? CacheKey::for_id(digest, *options.cache_key) : CacheKey::for_input(digest, checked);
-    BackboneCache::Lookup lookup =
-        options.cache->get_or_compute(*key, [&] { return detail::run_backbone(*state_, checked); });
+    BackboneCache::Lookup lookup = options.cache->get_or_compute(*key, [&] {
+      return detach_from_input(detail::run_backbone(*state_, checked), input);
+    });
     result.features = std::move(lookup.features);
     result.backbone_cached = lookup.hit;
   } else {

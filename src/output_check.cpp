@@ -61,10 +61,24 @@ std::optional<std::string> find_output_violation(const TaskInfo& task, const Ten
 
   if (task.kind == TaskKind::kDetection) {
     const at::Tensor& boxes = outputs.at("boxes");
-    if (boxes.size(1) != 4 || outputs.at("scores").size(0) != boxes.size(0) ||
-        outputs.at("labels").size(0) != boxes.size(0)) {
+    const at::Tensor& labels = outputs.at("labels");
+    if (boxes.size(1) != 4 || outputs.at("scores").size(0) != boxes.size(0) || labels.size(0) != boxes.size(0)) {
       return fmt::format("boxes {}, scores {} and labels {} do not match; expected [N, 4], [N] and [N]", boxes.sizes(),
-                         outputs.at("scores").sizes(), outputs.at("labels").sizes());
+                         outputs.at("scores").sizes(), labels.sizes());
+    }
+    if (!task.labels.empty() && labels.numel() > 0) {
+      const int64_t lowest = labels.min().item<int64_t>();
+      const int64_t highest = labels.max().item<int64_t>();
+      if (lowest < 0 || highest >= static_cast<int64_t>(task.labels.size())) {
+        return fmt::format("labels range from {} to {}, but the manifest lists {} labels", lowest, highest,
+                           task.labels.size());
+      }
+    }
+  }
+  for (const char* dense : {"logits", "depth"}) {
+    const auto found = outputs.find(dense);
+    if (task.kind != TaskKind::kCustom && found != outputs.end() && found->second.numel() == 0) {
+      return fmt::format("output '{}' has shape {}, expected a non-empty tensor", dense, found->second.sizes());
     }
   }
   const bool labelled_logits = task.kind == TaskKind::kSegmentation || task.kind == TaskKind::kClassification ||

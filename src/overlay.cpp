@@ -220,6 +220,8 @@ std::vector<std::string> wrap(const std::vector<std::string>& words, int width, 
   return lines;
 }
 
+constexpr int kMaxEnlargedSide = 4096;
+
 // Nearest-neighbour enlargement by an integer factor, so small images get readable labels.
 Image enlarge(const Image& image, int factor) {
   Image large;
@@ -240,7 +242,10 @@ Image draw_overlay(const Image& image, const PreparedInput& prepared, const std:
                    const RunResult& result, const OverlayOptions& options) {
   c10::NoGradGuard no_grad;
   const int shorter = std::max(1, std::min(image.width, image.height));
-  const int factor = std::max(1, (options.min_side + shorter - 1) / shorter);
+  const int longer = std::max(1, std::max(image.width, image.height));
+  // Enlarge small images, but never past 4096 pixels on the longer side (a 20000x1 strip would
+  // otherwise ask for gigabytes).
+  const int factor = std::max(1, std::min((options.min_side + shorter - 1) / shorter, kMaxEnlargedSide / longer));
   Image annotated = factor > 1 ? enlarge(image, factor) : image;
   PreparedInput geometry = prepared;
   geometry.scale_x /= factor;

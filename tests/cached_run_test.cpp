@@ -155,3 +155,34 @@ TEST_CASE("cached features stay intact under check mode") {
   CHECK_FALSE(again.backbone_cached);
   CHECK(bitwise_equal(again.features.at("c3"), before));
 }
+
+TEST_CASE("cache ignores a declared digest") {
+  // lying_digest.pt has other backbone weights but claims tiny.pt's digest in its manifest.
+  const MultiTaskModel honest = MultiTaskModel::load(fixture("tiny.pt"), test_options());
+  const MultiTaskModel lying = MultiTaskModel::load(fixture("lying_digest.pt"), test_options());
+  REQUIRE(honest.manifest().backbone_digest == lying.manifest().backbone_digest);
+  CHECK(honest.backbone_digest() != lying.backbone_digest());
+  CHECK(honest.backbone_digest().rfind("xxh3:", 0) == 0);
+
+  BackboneCache cache(64 << 20);
+  const at::Tensor input = mtl::test::random_input(honest, 12);
+  honest.run(input, honest.mask("cls"), with_cache(cache));
+  const mtl::RunResult result = lying.run(input, lying.mask("cls"), with_cache(cache));
+  CHECK_FALSE(result.backbone_cached);
+  CHECK(bitwise_equal(result.tasks[0].outputs, lying.run(input, lying.mask("cls")).tasks[0].outputs));
+}
+
+TEST_CASE("cached features do not alias the input") {
+  // passthrough.pt returns its input as the feature "input"; the cache must keep a copy, not the
+  // caller's buffer, which the caller may fill with the next frame.
+  const MultiTaskModel model = MultiTaskModel::load(fixture("passthrough.pt"), test_options());
+  BackboneCache cache(64 << 20);
+  at::Tensor frame = at::zeros({1, 3, 32, 48});
+  model.run(frame, model.mask("sum"), with_cache(cache));
+  frame.fill_(1.0f);
+
+  const mtl::RunResult again = model.run(at::zeros({1, 3, 32, 48}), model.mask("sum"), with_cache(cache));
+  CHECK(again.backbone_cached);
+  CHECK(again.tasks[0].outputs.at("value").item<float>() == 0.0f);
+  CHECK(again.features.at("input").abs().sum().item<float>() == 0.0f);
+}

@@ -27,8 +27,11 @@ mtl::Image solid(int width, int height, uint8_t red, uint8_t green, uint8_t blue
   mtl::Image image;
   image.width = width;
   image.height = height;
-  for (int i = 0; i < width * height; ++i) {
-    image.pixels.insert(image.pixels.end(), {red, green, blue});
+  image.pixels.resize(static_cast<std::size_t>(width) * height * 3);
+  for (std::size_t i = 0; i < image.pixels.size(); i += 3) {
+    image.pixels[i] = red;
+    image.pixels[i + 1] = green;
+    image.pixels[i + 2] = blue;
   }
   return image;
 }
@@ -104,4 +107,18 @@ TEST_CASE("preprocess swaps to BGR when asked") {
 
 TEST_CASE("preprocess rejects empty image") {
   CHECK_THROWS_AS(mtl::preprocess(mtl::Image(), spec(4, 4, mtl::ResizeMode::kStretch)), mtl::Error);
+}
+
+TEST_CASE("image rejects a huge size before decoding") {
+  // A valid 1x1 PNG whose header is patched to claim 15000x15000 pixels (stb does not check CRCs).
+  const std::string folder = mtl::test::temp_folder("huge-image");
+  solid(1, 1, 0, 0, 0).save_png(folder + "/one.png");
+  std::string bytes = mtl::test::read_file(folder + "/one.png");
+  const unsigned char size[] = {0x00, 0x00, 0x3a, 0x98};  // 15000, big-endian
+  for (int i = 0; i < 4; ++i) {
+    bytes[16 + i] = static_cast<char>(size[i]);  // width
+    bytes[20 + i] = static_cast<char>(size[i]);  // height
+  }
+  CHECK_THROWS_WITH_AS(mtl::Image::decode(bytes.data(), bytes.size(), "huge.png"), doctest::Contains("15000x15000"),
+                       mtl::Error);
 }

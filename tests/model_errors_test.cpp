@@ -169,3 +169,24 @@ TEST_CASE("run treats strided layouts like contiguous") {
     }
   }
 }
+
+TEST_CASE("load rejects weights past their storage") {
+  // short_weight.pt has valid CRCs, but one weight record was cut to 16 bytes.
+  const mtl::Error error = load_error(fixture("short_weight.pt"));
+  CHECK(error.code() == ErrorCode::kInvalidModel);
+  CHECK(std::string(error.what()).find("storage") != std::string::npos);
+}
+
+TEST_CASE("load rejects unusable devices and thread counts") {
+  mtl::LoadOptions options = test_options();
+  options.device = "meta";
+  CHECK_THROWS_WITH_AS(MultiTaskModel::load(fixture("tiny.pt"), options), doctest::Contains("not supported"),
+                       mtl::Error);
+  if (!at::hasCUDA()) {
+    options.device = "cuda:0";
+    CHECK_THROWS_WITH_AS(MultiTaskModel::load(fixture("tiny.pt"), options), doctest::Contains("no CUDA"), mtl::Error);
+  }
+  options = test_options();
+  options.intra_op_threads = 100000;
+  CHECK_THROWS_WITH_AS(MultiTaskModel::load(fixture("tiny.pt"), options), doctest::Contains("100000"), mtl::Error);
+}

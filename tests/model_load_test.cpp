@@ -31,7 +31,8 @@ TEST_CASE("model load reads manifest and methods") {
   CHECK(model.tasks()[1].critical);
   CHECK(model.manifest().input.height == 32);
   CHECK(model.manifest().input.width == 48);
-  CHECK(model.backbone_digest().rfind("sha256:", 0) == 0);
+  CHECK(model.manifest().backbone_digest.rfind("sha256:", 0) == 0);
+  CHECK(model.backbone_digest().rfind("xxh3:", 0) == 0);
   CHECK(model.task_index("cls") == 2);
   CHECK(model.has_forward());
 
@@ -160,4 +161,19 @@ TEST_CASE("model load optimizes every method") {
   const MultiTaskModel plain = MultiTaskModel::load(fixture("tiny.pt"), plain_options);
   CHECK(plain.graph("head_seg").find("mkldnn") == std::string::npos);
   CHECK_THROWS_WITH_AS(model.graph("head_nope"), doctest::Contains("head_seg"), mtl::Error);
+}
+
+TEST_CASE("model load freezes an unfrozen archive") {
+  const MultiTaskModel unfrozen = MultiTaskModel::load(fixture("unfrozen.pt"), test_options());
+  const MultiTaskModel frozen = MultiTaskModel::load(fixture("tiny.pt"), test_options());
+  CHECK(unfrozen.task_names() == frozen.task_names());
+  const at::Tensor input = mtl::test::random_input(frozen, 21);
+  const mtl::RunResult a = unfrozen.run(input, unfrozen.mask("seg,cls,depth"));
+  const mtl::RunResult b = frozen.run(input, frozen.mask("seg,cls,depth"));
+  for (std::size_t i = 0; i < a.tasks.size(); ++i) {
+    for (const auto& [key, tensor] : a.tasks[i].outputs) {
+      CAPTURE(key);
+      CHECK(at::allclose(tensor, b.tasks[i].outputs.at(key), 1e-4, 1e-5));
+    }
+  }
 }

@@ -136,3 +136,22 @@ TEST_CASE("run check mode catches a writing head") {
   CHECK_NOTHROW(model.run(input, model.mask("clean"), checked));
   CHECK_THROWS_WITH_AS(model.run(input, model.mask("dirty"), checked), doctest::Contains("head 'dirty'"), mtl::Error);
 }
+
+TEST_CASE("run rejects outputs breaking the convention") {
+  // passthrough.pt's cls head returns 2 logits for 3 labels when input[0, 0, 0, 0] > 5.
+  const MultiTaskModel model = MultiTaskModel::load(fixture("passthrough.pt"), test_options());
+  at::Tensor input = at::zeros({1, 3, 32, 48});
+  CHECK(model.run(input, model.mask("cls")).tasks[0].outputs.at("logits").numel() == 3);
+
+  input[0][0][0][0] = 10.0f;
+  try {
+    model.run(input, model.mask("cls"));
+    FAIL("outputs that break the convention were returned");
+  } catch (const mtl::Error& error) {
+    const std::string message = error.what();
+    CHECK(error.code() == mtl::ErrorCode::kInference);
+    CHECK(message.find("head 'cls'") != std::string::npos);
+    CHECK(message.find("2 classes") != std::string::npos);
+  }
+  CHECK_THROWS_AS(model.head("cls", model.backbone(input)), mtl::Error);
+}

@@ -16,7 +16,8 @@ struct Image {
   std::vector<uint8_t> pixels;  ///< Row-major, 3 bytes per pixel (R, G, B), no padding.
 
   /// Decodes a PNG or JPEG file (grey and alpha images become RGB).
-  /// Throws: mtl::Error: kNotFound for a missing file; kInvalidData for an unreadable image.
+  /// Throws: mtl::Error: kNotFound for a missing file; kInvalidData for an unreadable image or one
+  /// of more than 100 megapixels.
   static Image load(const std::string& path);
 
   /// Decodes an image held in memory; `source` names it in messages. Throws: as load().

@@ -30,7 +30,7 @@ struct Manifest {
   std::string description;
   InputSpec input;
   std::string backbone_method = "backbone";
-  std::string backbone_digest;  ///< "sha256:..." from the exporter, or "xxh3:..." computed at load.
+  std::string backbone_digest;  ///< As declared: "sha256:..." from the exporter, or "xxh3:..." computed at load without a manifest.
   std::vector<TaskInfo> tasks;
   bool from_file = true;  ///< False when the archive had no manifest and this one was derived from its methods.
 

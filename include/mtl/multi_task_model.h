@@ -63,7 +63,9 @@ class MultiTaskModel {
   /// Every task of this model.
   TaskMask all_tasks() const;
 
-  /// The backbone digest: equal digests mean an identical backbone, so features can be shared.
+  /// The backbone digest, "xxh3:" and XXH3-128 of the backbone graph's weights as loaded (the
+  /// manifest's declared digest is in manifest()). Equal digests mean identical backbone weights,
+  /// so a BackboneCache shares features between such models and never between others.
   const std::string& backbone_digest() const;
 
   /// "name version", such as "multifashion 2.0.0".

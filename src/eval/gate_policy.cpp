@@ -160,13 +160,7 @@ GatePolicy GatePolicy::from_manifest(const std::vector<TaskInfo>& tasks) {
 
 GatePolicy GatePolicy::parse(const std::string& text, const std::vector<TaskInfo>& tasks,
                              const std::string& source) {
-  Json root;
-  try {
-    root = Json::parse(text);
-  } catch (const Json::parse_error& error) {
-    throw Error(ErrorCode::kInvalidData,
-                fmt::format("{}: malformed JSON ({}); fix the file's syntax", source, error.what()));
-  }
+  const Json root = detail::parse_json(source, text);
   detail::require_object(source, root, "the top level");
   check_keys(source, root, "the top level", {"format", "format_version", "tasks"});
   check_header(source, root);

@@ -57,15 +57,7 @@ class IndexParser {
   }
 
  private:
-  Json parse_json(const std::string& text) {
-    try {
-      return Json::parse(text);
-    } catch (const Json::parse_error& error) {
-      throw Error(ErrorCode::kInvalidData,
-                  fmt::format("{}: malformed JSON ({}); fix the file's syntax", file_,
-                              error.what()));
-    }
-  }
+  Json parse_json(const std::string& text) { return detail::parse_json(file_, text); }
 
   void parse_categories(const Json& root) {
     const Json* categories = optional_field(root, "categories");

@@ -5,6 +5,7 @@
 
 #include <fmt/format.h>
 
+#include "json_depth.h"
 #include "mtl/error.h"
 
 namespace mtl::eval::detail {
@@ -14,6 +15,20 @@ namespace {
 constexpr std::size_t kMaxRenderedLength = 60;
 
 }  // namespace
+
+Json parse_json(const std::string& file, const std::string& text) {
+  const std::size_t too_deep = mtl::detail::find_excess_json_depth(text);
+  if (too_deep != std::string::npos) {
+    throw Error(ErrorCode::kInvalidData,
+                fmt::format("{}: JSON nests deeper than {} levels at byte {}; no mtl file needs that, check the file",
+                            file, mtl::detail::kMaxJsonDepth, too_deep));
+  }
+  try {
+    return Json::parse(text);
+  } catch (const Json::parse_error& error) {
+    throw Error(ErrorCode::kInvalidData, fmt::format("{}: malformed JSON ({}); fix the file's syntax", file, error.what()));
+  }
+}
 
 void throw_field_error(const std::string& file, const std::string& field,
                        const std::string& problem) {

@@ -16,6 +16,10 @@ namespace mtl::eval::detail {
 
 using Json = nlohmann::json;
 
+/// Parses a whole JSON file's text. Throws kInvalidData naming `file` for malformed JSON or for
+/// nesting deeper than any mtl format uses (which would overflow the stack when printed).
+Json parse_json(const std::string& file, const std::string& text);
+
 /// Throws kInvalidData with the message "<file>: <field> <problem>".
 [[noreturn]] void throw_field_error(const std::string& file, const std::string& field,
                                     const std::string& problem);

@@ -93,13 +93,7 @@ std::string metrics_to_json(const std::vector<TaskMetrics>& tasks) {
 }
 
 std::vector<TaskMetrics> metrics_from_json(const std::string& text, const std::string& source) {
-  Json root;
-  try {
-    root = Json::parse(text);
-  } catch (const Json::parse_error& error) {
-    throw Error(ErrorCode::kInvalidData,
-                fmt::format("{}: malformed JSON ({}); fix the file's syntax", source, error.what()));
-  }
+  const Json root = detail::parse_json(source, text);
   detail::require_object(source, root, "the top level");
 
   const Json& format = detail::require_field(source, root, "the top level", "format");

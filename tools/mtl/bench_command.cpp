@@ -8,6 +8,7 @@
 #include <thread>
 
 #include "commands.h"
+#include "json_output.h"
 #include "mtl/backbone_cache.h"
 #include "mtl/error.h"
 #include "mtl/multi_task_model.h"
@@ -64,9 +65,9 @@ BenchCommand::BenchCommand(CLI::App& parent) {
       "Measure a model: load and first-request latency, backbone and each head, split methods against forward(), "
       "one multi-task run against one run per task, and backbone cache costs. Medians of repeated runs.");
   app_->add_option("model", model_path_, "model archive (.pt)")->required()->check(CLI::ExistingFile);
-  app_->add_option("--repeat", repeat_, "measured runs per figure")->check(CLI::PositiveNumber)->capture_default_str();
+  app_->add_option("--repeat", repeat_, "measured runs per figure")->check(CLI::Range(1, 100000))->capture_default_str();
   app_->add_option("--warmup", warmup_, "unmeasured runs before each figure")
-      ->check(CLI::NonNegativeNumber)
+      ->check(CLI::Range(0, 100000))
       ->capture_default_str();
   app_->add_flag("--json", json_, "print the figures as JSON instead of tables");
   app_->add_option("--json-out", json_out_, "also write the JSON figures to this file");
@@ -164,7 +165,7 @@ int BenchCommand::execute() const {
   figures["cached_request"] = cached;
 
   if (json_) {
-    fmt::print("{}\n", figures.dump(2));
+    fmt::print("{}\n", dump_json(figures));
   } else {
     fmt::print("model {} at [1, {}, {}, {}], {} intra-op threads, medians of {} runs\n\n", model.version_string(),
                spec.channels, spec.height, spec.width, at::get_num_threads(), repeat_);
@@ -201,7 +202,7 @@ int BenchCommand::execute() const {
   }
   if (!json_out_.empty()) {
     std::ofstream file(json_out_, std::ios::trunc);
-    file << figures.dump(2) << "\n";
+    file << dump_json(figures) << "\n";
     if (!file) {
       throw Error(ErrorCode::kIo, fmt::format("writing '{}' failed", json_out_));
     }

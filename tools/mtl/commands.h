@@ -12,6 +12,9 @@
 
 namespace mtl::cli {
 
+/// A validator for a finite number in [minimum, maximum]: CLI11's Range lets NaN through.
+CLI::Validator finite_range(double minimum, double maximum);
+
 /// Options shared by commands that load a model.
 struct ModelOptions {
   int threads = 0;

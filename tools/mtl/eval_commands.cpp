@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "commands.h"
+#include "json_output.h"
 #include "mtl/error.h"
 #include "mtl/eval/gate_policy.h"
 #include "mtl/eval/metrics_io.h"
@@ -51,7 +52,7 @@ std::string timing_line(const EvaluationReport& report) {
 
 void write_json(const std::string& path, const json& value) {
   std::ofstream file(path, std::ios::trunc);
-  file << value.dump(2) << "\n";
+  file << dump_json(value) << "\n";
   if (!file) {
     throw Error(ErrorCode::kIo, fmt::format("writing '{}' failed; check that the folder exists and is writable", path));
   }

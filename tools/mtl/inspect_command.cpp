@@ -3,6 +3,7 @@
 #include <nlohmann/json.hpp>
 
 #include "commands.h"
+#include "json_output.h"
 #include "mtl/multi_task_model.h"
 #include "table.h"
 
@@ -37,7 +38,7 @@ int InspectCommand::execute() const {
                                    {"manifest", nlohmann::json::parse(manifest.to_json())},
                                    {"methods", methods},
                                    {"warnings", warnings}};
-    fmt::print("{}\n", output.dump(2));
+    fmt::print("{}\n", dump_json(output));
     return 0;
   }
 

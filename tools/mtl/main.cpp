@@ -1,8 +1,12 @@
 // mtl: the command line of the mtl library.
 #include <fmt/format.h>
 
+#include <c10/util/Exception.h>
+
 #include <CLI/CLI.hpp>
+#include <cmath>
 #include <exception>
+#include <string>
 
 #include "commands.h"
 #include "mtl/error.h"
@@ -11,9 +15,30 @@ namespace mtl::cli {
 
 void ModelOptions::add_to(CLI::App& app) {
   app.add_option("--threads", threads, "LibTorch intra-op threads (0: one per hardware thread)")
-      ->check(CLI::NonNegativeNumber)
+      ->check(CLI::Range(0, 1024))
       ->capture_default_str();
   app.add_option("--device", device, "device to run on, such as cpu or cuda:0")->capture_default_str();
+}
+
+CLI::Validator finite_range(double minimum, double maximum) {
+  return CLI::Validator(
+      [minimum, maximum](std::string& text) -> std::string {
+        double value = 0;
+        try {
+          std::size_t used = 0;
+          value = std::stod(text, &used);
+          if (used != text.size()) {
+            return fmt::format("'{}' is not a number", text);
+          }
+        } catch (const std::exception&) {
+          return fmt::format("'{}' is not a number", text);
+        }
+        if (!std::isfinite(value) || value < minimum || value > maximum) {
+          return fmt::format("{} is outside the range {} to {}", text, minimum, maximum);
+        }
+        return "";
+      },
+      fmt::format("NUMBER in [{}, {}]", minimum, maximum));
 }
 
 LoadOptions ModelOptions::load_options() const {
@@ -74,6 +99,9 @@ int main(int argc, char** argv) {
     }
   } catch (const mtl::Error& error) {
     fmt::print(stderr, "mtl: error ({}): {}\n", mtl::to_string(error.code()), error.what());
+    return 2;
+  } catch (const c10::Error& error) {
+    fmt::print(stderr, "mtl: unexpected LibTorch error: {}\n", error.what_without_backtrace());
     return 2;
   } catch (const std::exception& error) {
     fmt::print(stderr, "mtl: unexpected error: {}\n", error.what());

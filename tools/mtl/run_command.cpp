@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 
 #include "commands.h"
+#include "json_output.h"
 #include "mtl/backbone_cache.h"
 #include "mtl/error.h"
 #include "mtl/image.h"
@@ -25,7 +26,11 @@ std::string overlay_path(const std::string& overlay, const std::string& image, s
   if (image_count == 1 && !std::filesystem::is_directory(overlay)) {
     return overlay;
   }
-  std::filesystem::create_directories(overlay);
+  std::error_code error;
+  std::filesystem::create_directories(overlay, error);
+  if (error) {
+    throw Error(ErrorCode::kIo, fmt::format("creating the overlay folder '{}' failed: {}", overlay, error.message()));
+  }
   return (std::filesystem::path(overlay) / (std::filesystem::path(image).stem().string() + ".overlay.png")).string();
 }
 
@@ -72,10 +77,10 @@ RunCommand::RunCommand(CLI::App& parent) {
                    "write a PNG with boxes, segmentation colours and labels drawn on the image; with several images, "
                    "a folder that receives <image>.overlay.png files");
   app_->add_option("--cache-mb", cache_mb_, "backbone cache capacity in MiB (0: no cache)")
-      ->check(CLI::NonNegativeNumber)
+      ->check(finite_range(0, 1 << 20))
       ->capture_default_str();
   app_->add_option("--score-threshold", score_threshold_, "minimum score of detections and tags to report and draw")
-      ->check(CLI::Range(0.0f, 1.0f))
+      ->check(finite_range(0, 1))
       ->capture_default_str();
   model_.add_to(*app_);
 }
@@ -158,10 +163,10 @@ int RunCommand::execute() const {
     }
   }
   if (json_) {
-    fmt::print("{}\n", output.dump(2));
+    fmt::print("{}\n", dump_json(output));
   }
   if (!json_out_.empty()) {
-    write_text(json_out_, output.dump(2) + "\n");
+    write_text(json_out_, dump_json(output) + "\n");
   }
   return 0;
 }

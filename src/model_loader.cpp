@@ -365,7 +365,13 @@ std::shared_ptr<ModelState> load_from_file(const std::string& path, const LoadOp
   }
 
   std::ifstream file(path, std::ios::binary);
-  std::vector<unsigned char> bytes((std::istreambuf_iterator<char>(file)), std::istreambuf_iterator<char>());
+  std::vector<unsigned char> bytes;
+  try {
+    bytes.assign(std::istreambuf_iterator<char>(file), std::istreambuf_iterator<char>());
+  } catch (const std::bad_alloc&) {
+    throw Error(ErrorCode::kIo, fmt::format("model file '{}' ({} bytes) does not fit in memory", path,
+                                            std::filesystem::file_size(path, error)));
+  }
   if (file.bad()) {
     throw Error(ErrorCode::kIo, fmt::format("model file '{}' could not be read", path));
   }
@@ -386,6 +392,9 @@ std::shared_ptr<ModelState> load_from_memory(const unsigned char* data, std::siz
   }
   const std::vector<ArchiveEntry> entries = verify_archive(data, size, source);
 
+  // NOTE: the CRC and weight-record checks catch damaged archives, not crafted ones: a pickle
+  // written to attack LibTorch 1.13's unpickler can still crash the process inside
+  // torch::jit::load. Archives are code; load only archives from a trusted source.
   torch::jit::ExtraFilesMap extra_files = {{kManifestFile, kAbsent}};
   torch::jit::Module module = call_torch(
       ErrorCode::kInvalidModel,

@@ -54,6 +54,7 @@ class RunCommand {
   std::string overlay_;
   double cache_mb_ = 0;
   float score_threshold_ = 0.3f;
+  bool check_features_ = false;
   ModelOptions model_;
 };
 

@@ -82,6 +82,9 @@ RunCommand::RunCommand(CLI::App& parent) {
   app_->add_option("--score-threshold", score_threshold_, "minimum score of detections and tags to report and draw")
       ->check(finite_range(0, 1))
       ->capture_default_str();
+  app_->add_flag("--check-features", check_features_,
+                 "check after every head that it left the backbone features unchanged (slower; catches heads that "
+                 "write into shared features only on some inputs)");
   model_.add_to(*app_);
 }
 
@@ -115,6 +118,7 @@ int RunCommand::execute() const {
     for (const TaskMask& mask : masks) {
       RunOptions run_options;
       run_options.cache = cache.get();
+      run_options.check_features = check_features_;
       const RunResult result = model.run(prepared.tensor, mask, run_options);
 
       json results = json::object();

@@ -50,7 +50,7 @@ at::Tensor crop_padding(const at::Tensor& dense, const PreparedInput& geometry, 
       .narrow(height_dim + 1, std::min(left, dense.size(height_dim + 1) - 1), width);
 }
 
-// One task's evaluator and label mapping; `evaluated` holds the ids of the images it scores.
+// One task's evaluator and label mapping, and the ids of the images it scores.
 struct TaskEvaluation {
   int index = 0;
   const TaskInfo* task = nullptr;

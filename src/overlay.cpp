@@ -72,8 +72,8 @@ class LabelLayout {
 
   void reserve(const Rect& area) { taken_.push_back(area); }
 
-  /// Draws `text` next to the box: above it, inside its top, below it or inside its bottom,
-  /// whichever is free first; over the box's top edge if none is.
+  /// Draws `text` next to the box at the first free place of: above it, inside its top, below it,
+  /// inside its bottom. If none is free, the label goes over the box's top edge.
   void place(const Rect& box, const std::string& text, const detail::Color& color) {
     const int label_width = Canvas::text_width(text, scale_) + 2 * scale_;
     const int label_height = 9 * scale_;

@@ -173,8 +173,8 @@ TEST_CASE("cache ignores a declared digest") {
 }
 
 TEST_CASE("cached features do not alias the input") {
-  // passthrough.pt returns its input as the feature "input"; the cache must keep a copy, not the
-  // caller's buffer, which the caller may fill with the next frame.
+  // passthrough.pt returns its input as the feature "input". The cache must keep a copy, because
+  // the caller may fill its buffer with the next frame.
   const MultiTaskModel model = MultiTaskModel::load(fixture("passthrough.pt"), test_options());
   BackboneCache cache(64 << 20);
   at::Tensor frame = at::zeros({1, 3, 32, 48});

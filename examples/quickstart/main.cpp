@@ -1,4 +1,4 @@
-// quickstart: the smallest useful host program. Loads a model, prepares an image, asks for two
+// quickstart: the smallest useful host program. Loads a model, prepares an image, requests two
 // task sets in turn and lets the backbone cache skip the second backbone run.
 //
 //   build/examples/mtl_quickstart models/multifashion-v1.pt IMAGE.png det seg,tags

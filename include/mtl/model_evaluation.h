@@ -1,7 +1,7 @@
 // evaluate_model: runs a model over an evaluation set and scores every task with the evaluators
 // of mtl::eval, so a host application can evaluate (and gate) in-process.
 //
-// Each image runs once with the mask of the tasks it has labels for; the outputs are converted to
+// Each image runs once with the mask of the tasks it has labels for. The outputs are converted to
 // image coordinates and fed to one evaluator per task. Timings separate the model, the metrics and
 // the data loading, so the evaluation's own cost is visible.
 //
@@ -51,10 +51,9 @@ struct EvaluationReport {
 };
 
 /// Evaluates `model` on `dataset`.
-/// Throws: mtl::Error: kInvalidArgument for a requested task the set has no labels for, or an
-/// empty selection; kInvalidData when the set's categories do not match a task's labels or a file
-/// changed since the set was loaded; kInference when the model fails on an image (the message
-/// names the image).
+/// Throws: mtl::Error with kInvalidArgument for a requested task the set has no labels for, or an
+/// empty selection. kInvalidData when the set's categories do not match a task's labels, or a file
+/// changed since the set was loaded. kInference when the model fails on an image, naming the image.
 EvaluationReport evaluate_model(const MultiTaskModel& model, const eval::EvalDataset& dataset,
                                 const EvaluateOptions& options = {});
 

@@ -9,8 +9,8 @@
 
 namespace mtl {
 
-/// The kind of output a head produces; each known kind has one output convention
-/// (see docs/model-format.md), so drawing, JSON output and evaluation need no per-model code.
+/// The kind of output a head produces. Each known kind has one output convention (see
+/// docs/model-format.md), so drawing, JSON output and evaluation need no per-model code.
 enum class TaskKind { kDetection, kSegmentation, kClassification, kMultilabel, kDepth, kCustom };
 
 /// Returns the manifest spelling of a kind, such as "detection".

@@ -1,4 +1,4 @@
-// TaskMask: the set of tasks a request asks for.
+// TaskMask: the set of tasks that a request names.
 //
 // A mask is a small value (a 64-bit set of task indices), so a model has at most 64 tasks. Build one
 // from names with MultiTaskModel::mask("det,seg") or TaskMask::parse, which reject unknown names and

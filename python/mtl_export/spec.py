@@ -16,7 +16,7 @@ _IDENTIFIER = re.compile(r"^[A-Za-z_][A-Za-z0-9_]*$")
 
 
 class ExportError(ValueError):
-    """An invalid module, spec or output found while exporting. The message tells what to change."""
+    """An invalid module, spec or output found while exporting. The message names what to change."""
 
 
 @dataclass

@@ -25,7 +25,7 @@ double uninterpolated_average_precision(const std::vector<char>& true_positive,
 
 /// Computes AP as scikit-learn's average_precision_score does: sort by score, highest first,
 /// take precision and recall once per distinct score (tied scores form one step), and sum
-/// (R_n - R_{n-1}) * P_n. `positive[i]` says whether item `i` with `scores[i]` is relevant.
+/// (R_n - R_{n-1}) * P_n. `positive[i]` is true when item `i` with `scores[i]` is relevant.
 ///
 /// Returns: NaN when no item is positive, else a value in [0, 1]. Scores must not be NaN.
 double tied_average_precision(const std::vector<float>& scores, const std::vector<char>& positive);

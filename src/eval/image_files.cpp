@@ -73,17 +73,27 @@ void check_image_size(const std::filesystem::path& path, const std::string& role
   check_size(path, role, header, width, height);
 }
 
-std::vector<std::uint8_t> decode_gray8(const std::filesystem::path& path, const std::string& role,
-                                       int width, int height) {
+namespace {
+
+// Decodes a single-channel image of 8-bit (Sample = uint8_t) or 16-bit (uint16_t) samples, after
+// checking its header against the expected size.
+template <typename Sample>
+std::vector<Sample> decode_gray(const std::filesystem::path& path, const std::string& role, int width, int height) {
+  constexpr bool kSixteenBit = sizeof(Sample) == 2;
   ImageHeader header = read_image_header(path, role);
-  check_single_channel(path, role, header, false);
+  check_single_channel(path, role, header, kSixteenBit);
   check_size(path, role, header, width, height);
 
   int decoded_width = 0;
   int decoded_height = 0;
   int channels = 0;
-  std::unique_ptr<stbi_uc, StbFree> pixels(
-      stbi_load(path.string().c_str(), &decoded_width, &decoded_height, &channels, 1));
+  Sample* raw = nullptr;
+  if constexpr (kSixteenBit) {
+    raw = stbi_load_16(path.string().c_str(), &decoded_width, &decoded_height, &channels, 1);
+  } else {
+    raw = stbi_load(path.string().c_str(), &decoded_width, &decoded_height, &channels, 1);
+  }
+  std::unique_ptr<Sample, StbFree> pixels(raw);
   if (!pixels) {
     throw_data_error(path, role,
                      fmt::format("cannot be decoded ({}); the file may be truncated",
@@ -94,31 +104,19 @@ std::vector<std::uint8_t> decode_gray8(const std::filesystem::path& path, const 
   }
 
   std::size_t count = static_cast<std::size_t>(width) * static_cast<std::size_t>(height);
-  return std::vector<std::uint8_t>(pixels.get(), pixels.get() + count);
+  return std::vector<Sample>(pixels.get(), pixels.get() + count);
+}
+
+}  // namespace
+
+std::vector<std::uint8_t> decode_gray8(const std::filesystem::path& path, const std::string& role,
+                                       int width, int height) {
+  return decode_gray<std::uint8_t>(path, role, width, height);
 }
 
 std::vector<std::uint16_t> decode_gray16(const std::filesystem::path& path,
                                          const std::string& role, int width, int height) {
-  ImageHeader header = read_image_header(path, role);
-  check_single_channel(path, role, header, true);
-  check_size(path, role, header, width, height);
-
-  int decoded_width = 0;
-  int decoded_height = 0;
-  int channels = 0;
-  std::unique_ptr<stbi_us, StbFree> pixels(
-      stbi_load_16(path.string().c_str(), &decoded_width, &decoded_height, &channels, 1));
-  if (!pixels) {
-    throw_data_error(path, role,
-                     fmt::format("cannot be decoded ({}); the file may be truncated",
-                                 failure_reason()));
-  }
-  if (decoded_width != width || decoded_height != height) {
-    throw_data_error(path, role, "changed while it was being read; run the evaluation again");
-  }
-
-  std::size_t count = static_cast<std::size_t>(width) * static_cast<std::size_t>(height);
-  return std::vector<std::uint16_t>(pixels.get(), pixels.get() + count);
+  return decode_gray<std::uint16_t>(path, role, width, height);
 }
 
 }  // namespace mtl::eval::detail

@@ -145,17 +145,17 @@ void draw_detections(Image& image, const PreparedInput& geometry, const TaskInfo
   const float* score = scores.data_ptr<float>();
   std::stable_sort(order.begin(), order.end(), [&](int64_t a, int64_t b) { return score[a] > score[b]; });
 
-  std::vector<int64_t> kept;
+  std::vector<int64_t> drawn;
   for (int64_t index : order) {
-    if (score[index] < options.score_threshold || static_cast<int>(kept.size()) >= options.max_boxes) {
+    if (score[index] < options.score_threshold || static_cast<int>(drawn.size()) >= options.max_boxes) {
       break;
     }
-    kept.push_back(index);
+    drawn.push_back(index);
   }
 
   Canvas canvas(image);
   const float* box = boxes.data_ptr<float>();
-  for (auto it = kept.rbegin(); it != kept.rend(); ++it) {
+  for (auto it = drawn.rbegin(); it != drawn.rend(); ++it) {
     const int64_t index = *it;
     const std::string name = label_name(task, labels.data_ptr<int64_t>()[index]);
     const detail::Color color = palette(name);

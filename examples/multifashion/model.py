@@ -14,7 +14,7 @@ multiply-adds for tags, detection and segmentation (convolution and linear layer
   (0 background, c the garment category with id c).
 - head_tags: 10 multilabel logits from globally pooled stride-16 features.
 
-Outputs carry no batch dimension, as docs/model-format.md asks. Training uses the batched
+Outputs carry no batch dimension, as docs/model-format.md specifies. Training uses the batched
 `*_maps` and `*_logits` methods instead of the heads.
 """
 

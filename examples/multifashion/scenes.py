@@ -12,7 +12,7 @@ Labels:
 - The box is the tight box of the whole mask, occluded pixels included (the amodal extent), as
   COCO [x, y, width, height] on the pixel grid: pixel column c covers [c, c + 1), so a mask with
   columns 3..7 has x = 3 and width = 5.
-- The label map holds the category id of the last garment whose mask covers a pixel, and 0
+- The label map contains the category id of the last garment whose mask covers a pixel, and 0
   elsewhere. No pixel carries the ignore label.
 - The tags are the sorted category ids of the garments in the scene.
 

@@ -5,7 +5,7 @@
 // image coordinates and fed to one evaluator per task. Timings separate the model, the metrics and
 // the data loading, so the evaluation's own cost is visible.
 //
-// Thread safety: evaluate_model may run concurrently on different sets or models; one call uses
+// Thread safety: evaluate_model may run concurrently on different sets or models. One call uses
 // one thread for the metrics and the model's intra-op threads for the model.
 #pragma once
 

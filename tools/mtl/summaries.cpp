@@ -29,16 +29,16 @@ std::vector<Detection> detections(const TensorMap& outputs, float threshold) {
   const at::Tensor boxes = outputs.at("boxes").to(at::kFloat).contiguous().cpu();
   const at::Tensor scores = outputs.at("scores").to(at::kFloat).contiguous().cpu();
   const at::Tensor labels = outputs.at("labels").to(at::kLong).contiguous().cpu();
-  std::vector<Detection> kept;
+  std::vector<Detection> above_threshold;
   for (int64_t i = 0; i < boxes.size(0); ++i) {
     const float score = scores.data_ptr<float>()[i];
     if (score >= threshold) {
       const float* box = boxes.data_ptr<float>() + i * 4;
-      kept.push_back({labels.data_ptr<int64_t>()[i], score, {box[0], box[1], box[2], box[3]}});
+      above_threshold.push_back({labels.data_ptr<int64_t>()[i], score, {box[0], box[1], box[2], box[3]}});
     }
   }
-  std::stable_sort(kept.begin(), kept.end(), [](const Detection& a, const Detection& b) { return a.score > b.score; });
-  return kept;
+  std::stable_sort(above_threshold.begin(), above_threshold.end(), [](const Detection& a, const Detection& b) { return a.score > b.score; });
+  return above_threshold;
 }
 
 // Pairs of (share or probability, class index), highest first, at most `limit`.

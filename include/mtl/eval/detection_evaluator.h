@@ -1,7 +1,7 @@
 // mtl::eval::DetectionEvaluator: average precision of a detection task over an evaluation set.
 //
 // The evaluator is fed one image at a time with the head's boxes, scores and labels and that
-// image's ground truth, all as plain vectors, and computes the metrics of docs/metrics.md:
+// image's ground truth, all as plain vectors. It computes the metrics of docs/metrics.md:
 // per-class AP at IoU 0.5 ("ap50/<label>"), their mean ("map50") and the COCO mean over the IoU
 // thresholds 0.50, 0.55, ..., 0.95 ("map"), all 101-point interpolated. It also reports the
 // un-interpolated AP at IoU 0.5 per class ("ap50_raw/<label>") and exposes the matched ranking

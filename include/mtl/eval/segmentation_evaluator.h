@@ -52,7 +52,7 @@ class SegmentationEvaluator {
   ///
   /// Throws: mtl::Error with kInvalidArgument when `logits` is null, `channels` differs from the
   /// number of labels, a size is not positive, or `target` is empty, its size does not match its
-  /// values, or it holds a value that is neither a label index nor kIgnoreIndex.
+  /// values, or it contains a value that is neither a label index nor kIgnoreIndex.
   void add_logits(const float* logits, int channels, int height, int width, const LabelMap& target);
 
   /// Adds one image given a predicted label map of label indices.
